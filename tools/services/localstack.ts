@@ -1,0 +1,126 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, stateDir } from './paths';
+import { ensureVirtualenv } from './python';
+import { choosePort, isAlive, log, run, ServiceError, startDetached, waitUntil } from './proc';
+import type { RunningService, ServiceDefinition } from './types';
+
+export const localstackVersion = '4.13.1';
+const venv = join(cacheDir, `venv-localstack-${localstackVersion}`);
+const constraintsFile = join(cacheDir, `localstack-${localstackVersion}-constraints.txt`);
+const services = 'cloudwatch,logs,events,sns,sqs,s3,iam,sts,cloudformation,lambda,secretsmanager,ssm,kms';
+
+/**
+ * LocalStack's dependency ranges are open, and today's releases of some of them break 4.13.1
+ * (e.g. cbor2). Its own lock file ships in the sdist; we use it as pip constraints.
+ */
+async function ensureConstraints(): Promise<void> {
+  if (existsSync(constraintsFile)) return;
+  const download = join(cacheDir, 'localstack-sdist');
+  mkdirSync(download, { recursive: true });
+  log('localstack', `reading the lock file of localstack-core ${localstackVersion} (sdist from PyPI)...`);
+  await run(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'download',
+      '-q',
+      '--no-deps',
+      '--no-binary',
+      ':all:',
+      `localstack-core==${localstackVersion}`,
+      '-d',
+      download,
+    ],
+    { what: 'pip download localstack-core sdist' },
+  );
+  const archive = join(download, `localstack_core-${localstackVersion}.tar.gz`);
+  const lock = await run('tar', ['-xzOf', archive, `localstack_core-${localstackVersion}/requirements-runtime.txt`], {
+    what: 'read requirements-runtime.txt',
+  });
+  const pins = lock
+    .split('\n')
+    .filter((line) => /^[A-Za-z0-9]/.test(line) && !line.toLowerCase().startsWith('localstack-core'))
+    .map((line) => line.replace(/\[.*\]/, '').trim());
+  if (pins.length < 50) throw new ServiceError(`unexpected lock file in ${archive}: only ${pins.length} pins`);
+  writeFileSync(constraintsFile, `${pins.join('\n')}\n`);
+}
+
+async function provision(): Promise<void> {
+  if (existsSync(join(venv, '.installed'))) return;
+  await ensureConstraints();
+  await ensureVirtualenv({
+    service: 'localstack',
+    dir: venv,
+    requirements: [`localstack-core[runtime]==${localstackVersion}`],
+    constraintsFile,
+  });
+}
+
+/**
+ * Host mode, with every hazard of this machine handled: it has /.dockerenv, so without
+ * OVERRIDE_IN_DOCKER=0 LocalStack would rewrite /etc/resolv.conf, bind 0.0.0.0 and write under
+ * system folders. Twisted (the default server) ignores the IPv4 interface; hypercorn honours it.
+ */
+async function start(): Promise<RunningService> {
+  const port = await choosePort('localstack', 4566);
+  const root = join(stateDir, 'localstack');
+  const staticLibs = join(root, 'usr', 'lib', 'localstack');
+  mkdirSync(staticLibs, { recursive: true });
+  // LocalStack's image writes this marker; the health endpoint reads the edition from it.
+  writeFileSync(join(staticLibs, '.community-version'), localstackVersion);
+  const resolvConfBefore = readResolvConf();
+  const logFile = join(stateDir, 'localstack.log');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OVERRIDE_IN_DOCKER: '0',
+    DNS_ADDRESS: '0',
+    GATEWAY_SERVER: 'hypercorn',
+    GATEWAY_LISTEN: `127.0.0.1:${port}`,
+    LOCALSTACK_HOST: `localhost:${port}`,
+    FILESYSTEM_ROOT: root,
+    SQS_ENDPOINT_STRATEGY: 'path',
+    SKIP_SSL_CERT_DOWNLOAD: '1',
+    DISABLE_EVENTS: '1',
+    SERVICES: services,
+    EAGER_SERVICE_LOADING: '0',
+  };
+  const child = startDetached(join(venv, 'bin', 'python'), ['-m', 'localstack.runtime.main'], { env, logFile });
+  const pid = child.pid ?? 0;
+  const service: RunningService = {
+    pid,
+    ports: { gateway: port },
+    endpoint: `http://127.0.0.1:${port}`,
+    logFile,
+    startedAt: new Date().toISOString(),
+  };
+  await waitUntil('localstack', () => healthy(service), { timeoutMs: 90_000, alive: () => isAlive(pid), logFile });
+  if (readResolvConf() !== resolvConfBefore) {
+    throw new ServiceError('LocalStack changed /etc/resolv.conf; check DNS_ADDRESS=0 and OVERRIDE_IN_DOCKER=0');
+  }
+  return service;
+}
+
+function readResolvConf(): string {
+  return existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
+}
+
+interface LocalstackHealth {
+  readonly version?: string;
+  readonly edition?: string;
+  readonly services?: Readonly<Record<string, string>>;
+}
+
+export async function localstackHealth(endpoint: string): Promise<LocalstackHealth> {
+  const response = await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
+  if (!response.ok) throw new ServiceError(`LocalStack health answered HTTP ${response.status}`);
+  return (await response.json()) as LocalstackHealth;
+}
+
+async function healthy(service: RunningService): Promise<boolean> {
+  const health = await localstackHealth(service.endpoint);
+  return health.version === localstackVersion && health.services?.cloudwatch !== undefined;
+}
+
+export const localstack: ServiceDefinition = { name: 'localstack', provision, start, healthy };

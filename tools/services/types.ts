@@ -1,0 +1,23 @@
+/** What the state file records for one running service. */
+export interface RunningService {
+  readonly pid: number;
+  readonly ports: Readonly<Record<string, number>>;
+  /** How clients reach it: `host:port` for Kafka, a URL for the HTTP services. */
+  readonly endpoint: string;
+  readonly logFile: string;
+  readonly startedAt: string;
+}
+
+/** One service the tool can install, start and health-check. */
+export interface ServiceDefinition {
+  readonly name: ServiceName;
+  /** Installs what the service needs into the cache; idempotent and fast when already done. */
+  provision(): Promise<void>;
+  /** Starts the service and resolves once it is healthy. */
+  start(): Promise<RunningService>;
+  /** A real request to the service; true when it answers as expected. */
+  healthy(service: RunningService): Promise<boolean>;
+}
+
+export const serviceNames = ['kafka', 'localstack', 'moto'] as const;
+export type ServiceName = (typeof serviceNames)[number];

@@ -1,0 +1,18 @@
+import type { GroupReadResult, IsolationLevel } from '../domain/lag/snapshot';
+
+/** Which group to read, on which topics, and how. */
+export interface GroupSelection {
+  readonly group: string;
+  /** Topics to measure; when absent, every topic the group has committed offsets on. */
+  readonly topics?: readonly string[];
+  /** @default 'read_uncommitted' (end offset = high watermark, as Kafka's own tool) */
+  readonly isolation?: IsolationLevel;
+}
+
+/** Reads committed offsets, log bounds and group membership. Never commits anything. */
+export interface OffsetReader {
+  read(groups: readonly GroupSelection[]): Promise<readonly GroupReadResult[]>;
+  /** Every consumer group the cluster knows (for `--all-groups`). */
+  listGroups(): Promise<readonly string[]>;
+  close(): Promise<void>;
+}

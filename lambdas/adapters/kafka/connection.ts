@@ -1,0 +1,59 @@
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+
+/** How to reach and authenticate to the Kafka cluster (parsed and validated by the caller's schema). */
+export interface KafkaConnectionConfig {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** TLS to the brokers (MSK's TLS listener, or any TLS listener). @default false */
+  readonly tls?: boolean;
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+  /** Bound on connecting to a broker. @default 3000 */
+  readonly connectionTimeoutMs?: number;
+  /** Bound on one request. @default 10000 */
+  readonly requestTimeoutMs?: number;
+}
+
+export class KafkaConfigError extends Error {
+  override name = 'KafkaConfigError';
+}
+
+const brokerPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** Checks every broker address is host:port, naming the bad one and the expected form. */
+export function validateBrokers(brokers: readonly string[]): void {
+  if (brokers.length === 0) throw new KafkaConfigError('brokers: none given; pass at least one host:port');
+  for (const broker of brokers) {
+    const match = brokerPattern.exec(broker);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new KafkaConfigError(`brokers: '${broker}' is not a broker address; expected host:port, e.g. b-1.msk:9098`);
+    }
+  }
+}
+
+/** A kafkajs client for the config, with bounded timeouts and retries so nothing hangs. */
+export function createKafka(config: KafkaConnectionConfig): Kafka {
+  validateBrokers(config.brokers);
+  const sasl: SASLOptions | undefined = config.sasl
+    ? ({
+        mechanism: config.sasl.mechanism,
+        username: config.sasl.username,
+        password: config.sasl.password,
+      } as SASLOptions)
+    : undefined;
+  const kafkaConfig: KafkaConfig = {
+    clientId: config.clientId ?? 'kafka-lag-autoscaler',
+    brokers: [...config.brokers],
+    ssl: config.tls ?? false,
+    sasl,
+    connectionTimeout: config.connectionTimeoutMs ?? 3000,
+    requestTimeout: config.requestTimeoutMs ?? 10_000,
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+    logLevel: logLevel.NOTHING,
+  };
+  return new Kafka(kafkaConfig);
+}

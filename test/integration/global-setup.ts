@@ -12,6 +12,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!kafka || !localstack || !moto) throw new Error('services: up() returned without all three services');
   const endpoints: ServiceEndpoints = {
     kafkaBrokers: kafka.endpoint,
+    kafkaSaslBrokers: `127.0.0.1:${kafka.ports.sasl ?? 0}`,
     localstack: localstack.endpoint,
     moto: moto.endpoint,
   };

@@ -3,6 +3,8 @@ import { inject } from 'vitest';
 /** Where the integration services run; provided by test/integration/global-setup.ts. */
 export interface ServiceEndpoints {
   readonly kafkaBrokers: string;
+  /** The same broker's SASL_PLAINTEXT listener (PLAIN and SCRAM-SHA-512; user in tools/services/kafka.ts). */
+  readonly kafkaSaslBrokers: string;
   readonly localstack: string;
   readonly moto: string;
 }

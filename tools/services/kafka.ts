@@ -6,6 +6,8 @@ import { choosePort, isAlive, log, portOpen, requireProgram, run, seconds, start
 import type { RunningService, ServiceDefinition } from './types';
 
 export const kafkaVersion = '3.9.1';
+/** The test broker's only SASL user (PLAIN and SCRAM-SHA-512); a local test credential, not a secret. */
+export const saslUser = { username: 'lagscaler', password: 'lagscaler-test-password' } as const;
 const dependencyPluginVersion = '3.8.1';
 const kafkaHome = join(cacheDir, `kafka-${kafkaVersion}`);
 const libsDir = join(kafkaHome, 'libs');
@@ -78,13 +80,18 @@ async function start(): Promise<RunningService> {
   mkdirSync(dir, { recursive: true });
   const port = await choosePort('kafka', 9092);
   const controllerPort = await choosePort('kafka', 9093, [port]);
+  const saslPort = await choosePort('kafka', 9094, [port, controllerPort]);
   const properties = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    // A second listener with authentication, so SASL/PLAIN and SASL/SCRAM (as on MSK) are tested for real.
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512',
+    `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${saslUser.username}="${saslUser.password}";`,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${join(dir, 'data')}`,
@@ -116,9 +123,21 @@ async function start(): Promise<RunningService> {
   );
   const logFile = join(stateDir, 'kafka.log');
   const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
-  await run('java', javaArgs('kafka.tools.StorageTool', logConfig, ['format', '-t', clusterId, '-c', config]), {
-    what: 'kafka-storage format',
-  });
+  await run(
+    'java',
+    javaArgs('kafka.tools.StorageTool', logConfig, [
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      config,
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${saslUser.username},password=${saslUser.password}]`,
+    ]),
+    {
+      what: 'kafka-storage format',
+    },
+  );
   const child = startDetached('java', javaArgs('kafka.Kafka', logConfig, [config]), {
     env: process.env,
     logFile,
@@ -126,7 +145,7 @@ async function start(): Promise<RunningService> {
   const pid = child.pid ?? 0;
   const service: RunningService = {
     pid,
-    ports: { broker: port, controller: controllerPort },
+    ports: { broker: port, controller: controllerPort, sasl: saslPort },
     endpoint: `127.0.0.1:${port}`,
     logFile,
     startedAt: new Date().toISOString(),
@@ -137,7 +156,7 @@ async function start(): Promise<RunningService> {
 
 /** The broker answers a metadata request (kafkajs is the client the product uses too). */
 async function healthy(service: RunningService): Promise<boolean> {
-  if (!(await portOpen(service.ports.broker ?? 0))) return false;
+  if (!(await portOpen(service.ports.broker ?? 0)) || !(await portOpen(service.ports.sasl ?? 0))) return false;
   const { Kafka, logLevel } = await import('kafkajs');
   const admin = new Kafka({
     brokers: [service.endpoint],

@@ -43,7 +43,7 @@ export function createKafka(config: KafkaConnectionConfig): Kafka {
         mechanism: config.sasl.mechanism,
         username: config.sasl.username,
         password: config.sasl.password,
-      } as SASLOptions)
+      })
     : undefined;
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId ?? 'kafka-lag-autoscaler',

@@ -25,6 +25,9 @@ export interface KafkajsOffsetReaderOptions {
   readonly readTimeoutMs?: number;
 }
 
+/** Requests sent to Kafka so far, by API name (for benchmarks and the tick's call counts). */
+export type RequestCounts = Readonly<Record<string, number>>;
+
 interface TopicMeta {
   readonly partitions: readonly { readonly partition: number; readonly leader: number }[];
 }
@@ -39,9 +42,18 @@ export class KafkajsOffsetReader implements OffsetReader {
   private readonly kafka: Kafka;
   private admin: Admin | undefined;
   private readonly clusters = new Map<IsolationLevel, InternalCluster>();
+  private readonly requests = new Map<string, number>();
 
   constructor(private readonly options: KafkajsOffsetReaderOptions) {
     this.kafka = createKafka(options.connection);
+  }
+
+  requestCounts(): RequestCounts {
+    return Object.fromEntries(this.requests);
+  }
+
+  private count(api: string, requests = 1): void {
+    this.requests.set(api, (this.requests.get(api) ?? 0) + requests);
   }
 
   async listGroups(): Promise<readonly string[]> {
@@ -70,6 +82,7 @@ export class KafkajsOffsetReader implements OffsetReader {
   private async connectedAdmin(): Promise<Admin> {
     if (this.admin) return this.admin;
     const admin = this.kafka.admin();
+    admin.on(admin.events.REQUEST, (event) => this.count(event.payload.apiName));
     try {
       await withDeadline(admin.connect(), this.readTimeoutMs, 'connecting to Kafka');
     } catch (error) {
@@ -187,6 +200,9 @@ export class KafkajsOffsetReader implements OffsetReader {
     const cluster = await this.cluster(isolation);
     await cluster.addMultipleTargetTopics(request.map((t) => t.topic));
     const responses = await cluster.fetchTopicsOffset(request.filter((t) => t.partitions.length > 0));
+    // The internal cluster sends one ListOffsets per partition leader.
+    const leaders = new Set([...metadata.values()].flatMap((m) => m.partitions.map((p) => p.leader)).filter((l) => l >= 0));
+    this.count('ListOffsets', leaders.size);
     for (const { topic, partitions } of responses) {
       result.set(topic, new Map(partitions.map((p) => [p.partition, BigInt(p.offset)])));
     }

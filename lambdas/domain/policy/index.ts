@@ -1,0 +1,6 @@
+/** The scaling policy: config schema, input/output types, assignment-aware sizing and the decision. */
+export * from './config';
+export * from './input';
+export * from './assignment';
+export * from './sizing';
+export { decideScaling, stabilizedRecommendation, taskBounds } from './decide';

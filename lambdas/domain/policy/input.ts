@@ -1,0 +1,167 @@
+/**
+ * The policy's own narrow input and output. The application layer maps the lag engine's summaries and
+ * the service description into `PolicyObservation`; the policy never sees offsets or Kafka types.
+ * All numbers are plain JS numbers; "unknown" is `undefined`, never a sentinel.
+ */
+import type { PolicyConfig } from './config';
+
+/** One topic the group consumes, as measured this tick. */
+export interface TopicObservation {
+  readonly topic: string;
+  /** Partitions of the topic (> 0). */
+  readonly partitions: number;
+  /** Lag (messages) scaling can reduce: excludes partitions the lag engine marked STALLED or unfixable. */
+  readonly scalableLag: number;
+  /** Lag (messages) of the excluded partitions: reported, never scaled on. */
+  readonly excludedLag: number;
+  /** Largest lag (messages) of one scalable partition. */
+  readonly maxPartitionLag: number;
+  /** Messages produced per second over the rate window, or undefined until two points exist. */
+  readonly productionRate: number | undefined;
+  /** Messages consumed per second per member over the rate window, or undefined (no members, no history). */
+  readonly consumptionRatePerTask: number | undefined;
+  /** Age (seconds) of the oldest unconsumed scalable message, or undefined. */
+  readonly timeLagSeconds: number | undefined;
+}
+
+/** Kafka's group states as the coordinator reports them, plus Unknown. */
+export type GroupStateName = 'Stable' | 'PreparingRebalance' | 'CompletingRebalance' | 'Empty' | 'Dead' | 'Unknown';
+
+/**
+ * How trustworthy this tick's lag is: `partial` = some partitions unreadable (lag is a lower bound),
+ * `stale` = the read is older than the tick, `missing` = no read at all.
+ */
+export type DataFreshness = 'complete' | 'partial' | 'stale' | 'missing';
+
+export interface GroupObservation {
+  readonly state: GroupStateName;
+  readonly members: number;
+  readonly freshness: DataFreshness;
+}
+
+/** The ECS service (or local process pool) the group runs on. */
+export interface ServiceObservation {
+  /** The count we last asked for: every decision is relative to it. */
+  readonly desired: number;
+  readonly running: number;
+  readonly pending: number;
+  /** True when no deployment is rolling (ECS: one PRIMARY deployment, rolloutState COMPLETED). */
+  readonly deploymentSteady: boolean;
+}
+
+/** Everything measured this tick. */
+export interface PolicyObservation {
+  readonly topics: readonly TopicObservation[];
+  readonly group: GroupObservation;
+  readonly service: ServiceObservation;
+}
+
+/** A recommendation recorded for the scale-in stabilization window. */
+export interface Recommendation {
+  readonly atMs: number;
+  readonly tasks: number;
+}
+
+export type ScaleDirection = 'out' | 'in';
+
+export interface LastAction {
+  readonly atMs: number;
+  readonly direction: ScaleDirection;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What the policy remembers between ticks (persisted by the StateStore; Lambda has no memory). */
+export interface PolicyMemory {
+  /** Recommendations inside the stabilization window, oldest first. */
+  readonly recommendations: readonly Recommendation[];
+  readonly lastAction: LastAction | undefined;
+  /** When the policy started waiting for the group to settle; undefined while settled. */
+  readonly settleWaitStartMs: number | undefined;
+  /** When the group was last seen to become settled; undefined while not settled. */
+  readonly settledSinceMs: number | undefined;
+  /**
+   * Per-task capacity (msg/s) per topic, measured while the group was busy (had a backlog) and settled.
+   * A caught-up group consumes only what is produced, so its rate would understate capacity.
+   */
+  readonly capacityPerTask: Readonly<Record<string, number>>;
+}
+
+/** The memory of a target never seen before. */
+export const emptyPolicyMemory: PolicyMemory = {
+  recommendations: [],
+  lastAction: undefined,
+  settleWaitStartMs: undefined,
+  settledSinceMs: undefined,
+  capacityPerTask: {},
+};
+
+/** All the policy needs for one decision. */
+export interface PolicyInput {
+  readonly observation: PolicyObservation;
+  readonly memory: PolicyMemory;
+  readonly config: PolicyConfig;
+}
+
+/** The rule that decided. Each is one branch of `decideScaling`, in evaluation order. */
+export type PolicyRule =
+  | 'no-data' // freshness missing/stale, or no topics: hold
+  | 'bounds' // desired outside [min, max] or above the partition cap: move inside
+  | 'settling' // group or service not settled yet: wait
+  | 'activation' // at zero tasks, lag above activationLag: start
+  | 'scale-to-zero' // idle: stop all tasks
+  | 'drain-target' // rate-based sizing (measured capacity) asked for a change
+  | 'lag-threshold' // fallback sizing (no capacity known) asked for a change
+  | 'at-target' // the recommendation equals the current count
+  | 'not-worth-rebalance' // a scale-out would save less drain time than the pause costs
+  | 'scale-out-cooldown'
+  | 'scale-in-cooldown'
+  | 'stabilization' // a recommendation in the window is higher than the scale-in target
+  | 'partial-data-no-scale-in'; // partial data may scale out, never in
+
+/** The numbers behind a decision, for the log, the state store and a metric. */
+export interface DecisionInputs {
+  readonly current: number;
+  readonly recommended: number;
+  /** Partition count used for the cap: the largest topic's. */
+  readonly capPartitions: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly scalableLag: number;
+  readonly excludedLag: number;
+  readonly productionRate: number | undefined;
+  readonly capacityPerTask: number | undefined;
+  /** Projected seconds to drain the busiest member's backlog at the current count (Infinity = never). */
+  readonly drainSecondsNow: number | undefined;
+  /** Projected seconds at the recommended count, including one rebalance pause when it differs. */
+  readonly drainSecondsRecommended: number | undefined;
+  readonly timeLagSeconds: number | undefined;
+  readonly freshness: DataFreshness;
+  readonly detail: string;
+}
+
+/** A decision: change the desired count, or keep it, with the rule that fired and its numbers. */
+export type ScalingDecision =
+  | {
+      readonly kind: 'scale';
+      readonly from: number;
+      readonly to: number;
+      readonly direction: ScaleDirection;
+      readonly rule: PolicyRule;
+      readonly inputs: DecisionInputs;
+      /** True when config.dryRun: record the decision, do not call setDesired. */
+      readonly dryRun: boolean;
+    }
+  | {
+      readonly kind: 'hold';
+      readonly rule: PolicyRule;
+      readonly inputs: DecisionInputs;
+      /** What sizing alone would have chosen (may equal the current count). */
+      readonly recommended: number;
+    };
+
+/** The decision plus the memory to persist for the next tick. */
+export interface PolicyOutcome {
+  readonly decision: ScalingDecision;
+  readonly memory: PolicyMemory;
+}

@@ -1,0 +1,83 @@
+/**
+ * Drain-time sizing. Per topic, the busiest of n members holds a = ceil(P/n)/P of the topic, so it must
+ * absorb a x production and clear max(a x lag, maxPartitionLag) with its own capacity c (msg/s):
+ *   drain(n) = backlog / (c - a x production)     (Infinity when c <= a x production).
+ * A change of count first pauses the group for the rebalance, during which the backlog grows.
+ */
+import { busiestMemberPartitions, usefulCounts } from './assignment';
+
+/** The per-topic numbers sizing needs; capacity is the per-task capacity estimate (msg/s). */
+export interface TopicLoad {
+  readonly partitions: number;
+  readonly scalableLag: number;
+  readonly maxPartitionLag: number;
+  readonly productionRate: number;
+  readonly capacityPerTask: number;
+}
+
+/** Seconds the busiest member of one topic needs to drain its backlog with `tasks` tasks. */
+export function topicDrainSeconds(load: TopicLoad, tasks: number, pauseSeconds: number): number {
+  if (tasks <= 0) return load.scalableLag > 0 || load.productionRate > 0 ? Infinity : 0;
+  const share = busiestMemberPartitions(load.partitions, tasks) / load.partitions;
+  const busiestProduction = share * load.productionRate;
+  const spare = load.capacityPerTask - busiestProduction;
+  const backlog = Math.max(share * load.scalableLag, load.maxPartitionLag) + busiestProduction * pauseSeconds;
+  if (backlog <= 0) return spare >= 0 ? pauseSeconds : Infinity;
+  if (spare <= 0) return Infinity;
+  return pauseSeconds + backlog / spare;
+}
+
+/** The group drains when its slowest topic does. */
+export function drainSeconds(loads: readonly TopicLoad[], tasks: number, pauseSeconds: number): number {
+  return loads.reduce((worst, load) => Math.max(worst, topicDrainSeconds(load, tasks, pauseSeconds)), 0);
+}
+
+/** True when every topic's busiest member absorbs production within `utilization` of its capacity. */
+export function keepsUp(loads: readonly TopicLoad[], tasks: number, utilization: number): boolean {
+  if (tasks <= 0) return loads.every((load) => load.productionRate <= 0);
+  return loads.every(
+    (load) =>
+      (busiestMemberPartitions(load.partitions, tasks) / load.partitions) * load.productionRate <=
+      utilization * load.capacityPerTask,
+  );
+}
+
+export interface DrainSizing {
+  readonly tasks: number;
+  /** True when the count meets both the utilization and the drain target. */
+  readonly meetsTarget: boolean;
+}
+
+export interface DrainSizingRequest {
+  readonly loads: readonly TopicLoad[];
+  readonly current: number;
+  readonly drainTargetSeconds: number;
+  readonly utilization: number;
+  readonly pauseSeconds: number;
+}
+
+/**
+ * The smallest useful count that keeps up and drains within the target, counting one rebalance pause
+ * for any count other than the current one. When none can, the smallest count (useful, or the current
+ * one) whose drain time is within 10 % of the best achievable, pauses included: chasing the last few percent with more tasks is how a single
+ * slow partition drives a group to max.
+ */
+export function sizeForDrainTarget(request: DrainSizingRequest): DrainSizing {
+  const { loads, current, drainTargetSeconds, utilization, pauseSeconds } = request;
+  const candidates = usefulCounts(loads.map((load) => load.partitions));
+  const drainAt = (tasks: number): number => drainSeconds(loads, tasks, tasks === current ? 0 : pauseSeconds);
+  for (const tasks of candidates) {
+    if (keepsUp(loads, tasks, utilization) && drainAt(tasks) <= drainTargetSeconds) return { tasks, meetsTarget: true };
+  }
+  const largest = candidates[candidates.length - 1] ?? 1;
+  // The current count is a candidate too: it costs no pause, so it may beat every change.
+  const best = [...candidates, current].reduce(
+    (min, tasks) => (tasks > 0 ? Math.min(min, drainAt(tasks)) : min),
+    Infinity,
+  );
+  if (!Number.isFinite(best)) return { tasks: largest, meetsTarget: false };
+  const good =
+    [...candidates, current].filter((tasks) => tasks > 0 && drainAt(tasks) <= best * 1.1).sort((a, b) => a - b)[0] ??
+    largest;
+  return { tasks: good, meetsTarget: false };
+}

@@ -1,0 +1,128 @@
+/**
+ * The scaler's whole configuration: which Kafka, which consumer groups drive which ECS services,
+ * and each target's policy. One schema serves the CDK construct (validated at synth time), the
+ * Lambda (the LAGSCALER_CONFIG environment variable, validated at cold start) and the local CLI.
+ */
+import { z } from 'zod';
+import { PolicyConfigSchema } from '../policy/config';
+
+const brokerAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+    error: 'must be host:port, e.g. b-1.mycluster.kafka.us-east-1.amazonaws.com:9096',
+  });
+
+const KafkaAuthSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('sasl-scram'),
+    mechanism: z.enum(['scram-sha-256', 'scram-sha-512']).default('scram-sha-512'),
+    /** A Secrets Manager secret holding {"username": "...", "password": "..."} (MSK's convention). */
+    secretArn: z.string().min(1, { error: 'secretArn: give the ARN of the secret with username and password' }),
+  }),
+  z.strictObject({
+    type: z.literal('sasl-plain'),
+    secretArn: z.string().min(1, { error: 'secretArn: give the ARN of the secret with username and password' }),
+  }),
+]);
+
+export const KafkaConnectionSchema = z.strictObject({
+  brokers: z.array(brokerAddress).min(1, { error: 'give at least one broker as host:port' }),
+  /** TLS to the brokers (required by MSK's SASL/SCRAM listener on 9096). @default false */
+  tls: z.boolean().default(false),
+  auth: KafkaAuthSchema.default({ type: 'none' }),
+});
+
+const name = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, { error: `${what} must not be empty` })
+    .max(255, { error: `${what} must be at most 255 characters` });
+
+export const TargetSchema = z.strictObject({
+  /** Names the target in metrics, logs and state; unique. @default the consumer group */
+  id: name('id')
+    .regex(/^[A-Za-z0-9._-]+$/, { error: 'id may use letters, digits, . _ and - only' })
+    .optional(),
+  group: name('group'),
+  /** Topics to measure; @default every topic the group has committed offsets on */
+  topics: z.array(name('topic')).optional(),
+  /** read_committed consumers are measured against the last stable offset. @default 'read_uncommitted' */
+  isolation: z.enum(['read_uncommitted', 'read_committed']).default('read_uncommitted'),
+  /** What a partition without a committed offset will be read from (as the consumer's auto.offset.reset). @default 'latest' */
+  offsetResetPolicy: z.enum(['earliest', 'latest']).default('latest'),
+  service: z.strictObject({ cluster: name('service.cluster'), service: name('service.service') }),
+  policy: PolicyConfigSchema.default(PolicyConfigSchema.parse({})),
+});
+
+export const ScalerConfigSchema = z
+  .strictObject({
+    kafka: KafkaConnectionSchema,
+    targets: z.array(TargetSchema).min(1, { error: 'give at least one target (consumer group -> ECS service)' }),
+    /** CloudWatch namespace of every metric. @default 'KafkaLagAutoscaler' */
+    metricsNamespace: name('metricsNamespace').default('KafkaLagAutoscaler'),
+    /** Publish per-partition metrics too (they cost more). @default false */
+    partitionMetrics: z.boolean().default(false),
+    /** Poll again within one invocation every this many seconds (0: once per invocation). @default 0 */
+    pollIntervalSeconds: z.number().int().nonnegative().max(50).default(0),
+    /** Targets handled at once. @default 8 */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Decide and record everything, change no service. @default false */
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.targets.forEach((target, index) => {
+      const id = target.id ?? target.group;
+      if (seen.has(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', index, 'id'],
+          message: `target id '${id}' is used twice; give each target a unique id`,
+        });
+      }
+      seen.add(id);
+    });
+  });
+
+export type ScalerConfig = z.output<typeof ScalerConfigSchema>;
+export type ScalerConfigInput = z.input<typeof ScalerConfigSchema>;
+export type TargetConfig = ScalerConfig['targets'][number];
+
+export const targetId = (target: Pick<TargetConfig, 'id' | 'group'>): string => target.id ?? target.group;
+
+export class ScalerConfigError extends Error {
+  override name = 'ScalerConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid scaler configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Validates a configuration; every problem names its field path, the problem and the fix. */
+export function parseScalerConfig(raw: unknown): ScalerConfig {
+  const result = ScalerConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ScalerConfigError(
+    result.error.issues.map((issue) => {
+      const path = issue.path.map(String).join('.') || '(config)';
+      if (issue.code === 'unrecognized_keys') {
+        return `${path}: unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; remove them or fix the spelling`;
+      }
+      return `${path}: ${issue.message}`;
+    }),
+  );
+}
+
+/** Parses the JSON the Lambda receives in its environment, naming the variable when it is not JSON. */
+export function parseScalerConfigJson(json: string | undefined, variable: string): ScalerConfig {
+  if (json === undefined || json.trim() === '') {
+    throw new ScalerConfigError([`${variable} is not set; it must hold the scaler configuration as JSON`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new ScalerConfigError([`${variable} is not valid JSON (${(error as Error).message})`]);
+  }
+  return parseScalerConfig(raw);
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseScalerConfig,
+  parseScalerConfigJson,
+  ScalerConfigError,
+  targetId,
+} from '../../../../lambdas/domain/config/scaler-config';
+
+const valid = {
+  kafka: {
+    brokers: ['b-1.hospital:9096'],
+    tls: true,
+    auth: { type: 'sasl-scram', secretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:AmazonMSK_x' },
+  },
+  targets: [{ group: 'billing', topics: ['patient-checkout'], service: { cluster: 'hospital', service: 'billing' } }],
+};
+
+const problemsOf = (raw: unknown): readonly string[] => {
+  try {
+    parseScalerConfig(raw);
+  } catch (error) {
+    if (error instanceof ScalerConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('scaler configuration', () => {
+  it('applies documented defaults', () => {
+    const config = parseScalerConfig(valid);
+    expect(config.metricsNamespace).toBe('KafkaLagAutoscaler');
+    expect(config.targets[0]?.isolation).toBe('read_uncommitted');
+    expect(config.targets[0]?.offsetResetPolicy).toBe('latest');
+    expect(config.targets[0]?.policy.drainTargetSeconds).toBe(300);
+    expect(config.kafka.auth).toEqual({
+      type: 'sasl-scram',
+      mechanism: 'scram-sha-512',
+      secretArn: valid.kafka.auth.secretArn,
+    });
+    expect(targetId(config.targets[0] ?? { group: '' })).toBe('billing');
+  });
+
+  it.each([
+    [{ ...valid, kafka: { brokers: ['localhost'] } }, /kafka\.brokers\.0: must be host:port/],
+    [{ ...valid, kafka: { brokers: [] } }, /kafka\.brokers: give at least one broker/],
+    [{ ...valid, targets: [] }, /targets: give at least one target/],
+    [{ ...valid, targets: [{ group: 'billing' }] }, /targets\.0\.service/],
+    [{ ...valid, colour: 'blue' }, /\(config\): unknown field\(s\) 'colour'/],
+    [
+      { ...valid, targets: [{ ...valid.targets[0], policy: { minTasks: 5, maxTasks: 2 } }] },
+      /targets\.0\.policy\.minTasks: minTasks \(5\) is greater than maxTasks \(2\)/,
+    ],
+    [{ ...valid, targets: [valid.targets[0], valid.targets[0]] }, /targets\.1\.id: target id 'billing' is used twice/],
+    [{ ...valid, kafka: { ...valid.kafka, auth: { type: 'sasl-scram' } } }, /kafka\.auth\.secretArn/],
+  ])('rejects bad input and names the field (%#)', (raw, message) => {
+    expect(problemsOf(raw).join('\n')).toMatch(message);
+  });
+
+  it('names the environment variable when it is missing or not JSON', () => {
+    expect(() => parseScalerConfigJson(undefined, 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not set/);
+    expect(() => parseScalerConfigJson('{oops', 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not valid JSON/);
+  });
+});

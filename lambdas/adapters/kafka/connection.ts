@@ -1,3 +1,4 @@
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 
 /** How to reach and authenticate to the Kafka cluster (parsed and validated by the caller's schema). */
@@ -6,11 +7,14 @@ export interface KafkaConnectionConfig {
   readonly clientId?: string;
   /** TLS to the brokers (MSK's TLS listener, or any TLS listener). @default false */
   readonly tls?: boolean;
-  readonly sasl?: {
-    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-    readonly username: string;
-    readonly password: string;
-  };
+  readonly sasl?:
+    | {
+        readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+        readonly username: string;
+        readonly password: string;
+      }
+    /** MSK IAM: OAUTHBEARER with a token signed by AWS's own signer from the function's role. */
+    | { readonly mechanism: 'aws-msk-iam'; readonly region: string };
   /** Bound on connecting to a broker. @default 3000 */
   readonly connectionTimeoutMs?: number;
   /** Bound on one request. @default 10000 */
@@ -38,13 +42,7 @@ export function validateBrokers(brokers: readonly string[]): void {
 /** A kafkajs client for the config, with bounded timeouts and retries so nothing hangs. */
 export function createKafka(config: KafkaConnectionConfig): Kafka {
   validateBrokers(config.brokers);
-  const sasl: SASLOptions | undefined = config.sasl
-    ? ({
-        mechanism: config.sasl.mechanism,
-        username: config.sasl.username,
-        password: config.sasl.password,
-      })
-    : undefined;
+  const sasl = config.sasl ? saslOptions(config.sasl) : undefined;
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId ?? 'kafka-lag-autoscaler',
     brokers: [...config.brokers],
@@ -56,4 +54,23 @@ export function createKafka(config: KafkaConnectionConfig): Kafka {
     logLevel: logLevel.NOTHING,
   };
   return new Kafka(kafkaConfig);
+}
+
+/** kafkajs SASL options for each mechanism we support. */
+export function saslOptions(sasl: NonNullable<KafkaConnectionConfig['sasl']>): SASLOptions {
+  switch (sasl.mechanism) {
+    case 'aws-msk-iam': {
+      const region = sasl.region;
+      return {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+      };
+    }
+    case 'plain':
+      return { mechanism: 'plain', username: sasl.username, password: sasl.password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+  }
 }

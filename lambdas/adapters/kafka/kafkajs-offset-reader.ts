@@ -201,7 +201,9 @@ export class KafkajsOffsetReader implements OffsetReader {
     await cluster.addMultipleTargetTopics(request.map((t) => t.topic));
     const responses = await cluster.fetchTopicsOffset(request.filter((t) => t.partitions.length > 0));
     // The internal cluster sends one ListOffsets per partition leader.
-    const leaders = new Set([...metadata.values()].flatMap((m) => m.partitions.map((p) => p.leader)).filter((l) => l >= 0));
+    const leaders = new Set(
+      [...metadata.values()].flatMap((m) => m.partitions.map((p) => p.leader)).filter((l) => l >= 0),
+    );
     this.count('ListOffsets', leaders.size);
     for (const { topic, partitions } of responses) {
       result.set(topic, new Map(partitions.map((p) => [p.partition, BigInt(p.offset)])));

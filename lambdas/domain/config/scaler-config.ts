@@ -6,11 +6,9 @@
 import { z } from 'zod';
 import { PolicyConfigSchema } from '../policy/config';
 
-const brokerAddress = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
-    error: 'must be host:port, e.g. b-1.mycluster.kafka.us-east-1.amazonaws.com:9096',
-  });
+const brokerAddress = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+  error: 'must be host:port, e.g. b-1.mycluster.kafka.us-east-1.amazonaws.com:9096',
+});
 
 const KafkaAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
@@ -19,6 +17,11 @@ const KafkaAuthSchema = z.discriminatedUnion('type', [
     mechanism: z.enum(['scram-sha-256', 'scram-sha-512']).default('scram-sha-512'),
     /** A Secrets Manager secret holding {"username": "...", "password": "..."} (MSK's convention). */
     secretArn: z.string().min(1, { error: 'secretArn: give the ARN of the secret with username and password' }),
+  }),
+  z.strictObject({
+    type: z.literal('msk-iam'),
+    /** Region of the MSK cluster; @default the function's own region */
+    region: z.string().min(1).optional(),
   }),
   z.strictObject({
     type: z.literal('sasl-plain'),

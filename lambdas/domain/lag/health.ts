@@ -1,0 +1,226 @@
+/**
+ * Health per partition and per group with Burrow's rules: no thresholds, a window of recent points
+ * per partition, small named predicates tried in order. Burrow sees commit events; we poll, so we
+ * cannot tell "stopped committing" from "committed the same offset again". We tell them apart by
+ * what Burrow means: STOP = nobody owns the partition, STALL = a member owns it and does not move.
+ */
+import { isKnownLag, partitionKey } from './partition-lag';
+import type { PartitionLag } from './partition-lag';
+import type { OffsetPoint } from './history';
+import type { GroupSnapshot } from './snapshot';
+
+/** Burrow's partition statuses, plus UNKNOWN when the partition's end could not be read. */
+export type PartitionStatus = 'OK' | 'WARN' | 'STOP' | 'STALL' | 'REWIND' | 'UNKNOWN';
+
+/** Burrow's group statuses: the worst partition; STOP, STALL and REWIND make the group ERR. */
+export type GroupStatus = 'OK' | 'WARN' | 'ERR';
+
+/** Which predicate decided, in evaluation order. */
+export type HealthRule =
+  | 'unavailable' // the end offset could not be read: no judgement
+  | 'lag-within-allowed' // current lag <= allowedLag: OK
+  | 'stopped' // nobody owns the partition and the commit did not move over a full window: STOP
+  | 'rewound' // the committed offset went backwards inside the window: REWIND
+  | 'lag-was-zero' // lag was within allowed at some point of the window: OK
+  | 'stalled' // a member owns it, the commit did not move over a full window, the end did: STALL
+  | 'lag-increasing' // lag never decreased and grew over a full window: WARN
+  | 'window-incomplete' // too few points to judge STOP, STALL or WARN yet: OK
+  | 'no-problem'; // none of the above: OK
+
+/** Who consumes a partition right now, from the group description. */
+export type Ownership = 'owned' | 'unowned' | 'unknown';
+
+/** Options for the health rules. */
+export interface HealthOptions {
+  /**
+   * Points per partition the rules look at (the newest ones).
+   * @default 10
+   */
+  readonly windowPoints?: number;
+  /**
+   * Points needed before STOP, STALL or WARN can be declared. The window should span longer than the
+   * consumers' commit interval, or a consumer that commits rarely reads as stalled.
+   * @default 3
+   */
+  readonly minWindowPoints?: number;
+  /**
+   * Lag (records) that is still OK, e.g. 1 for a read_uncommitted group on a transactional topic,
+   * where the last commit marker can never be consumed.
+   * @default 0n
+   */
+  readonly allowedLag?: bigint;
+}
+
+/** The health of one partition and the rule that decided it. */
+export interface PartitionHealth {
+  readonly topic: string;
+  readonly partition: number;
+  readonly status: PartitionStatus;
+  readonly rule: HealthRule;
+  readonly ownership: Ownership;
+  /** Points the rules looked at. */
+  readonly windowPoints: number;
+}
+
+/** The health of a group: the worst partition, with the stalled ones listed for the policy. */
+export interface GroupHealth {
+  readonly status: GroupStatus;
+  readonly partitions: readonly PartitionHealth[];
+  /** How many partitions have each status. */
+  readonly counts: Readonly<Record<PartitionStatus, number>>;
+  /**
+   * STALL partitions: a member holds them and does not advance, so more tasks will not help. The
+   * policy leaves their lag out of scaling. STOP is not listed: starting tasks does fix it.
+   */
+  readonly stalledPartitions: readonly { readonly topic: string; readonly partition: number }[];
+}
+
+const statusOfRule: Readonly<Record<HealthRule, PartitionStatus>> = {
+  unavailable: 'UNKNOWN',
+  'lag-within-allowed': 'OK',
+  stopped: 'STOP',
+  rewound: 'REWIND',
+  'lag-was-zero': 'OK',
+  stalled: 'STALL',
+  'lag-increasing': 'WARN',
+  'window-incomplete': 'OK',
+  'no-problem': 'OK',
+};
+
+/** Lag at a point, when the group had a commit then (clamped: past the end is nothing to read). */
+function pointLag(p: OffsetPoint): bigint | undefined {
+  if (p.committed === undefined) return undefined;
+  return p.end > p.committed ? p.end - p.committed : 0n;
+}
+
+// The predicates, one per rule. Each takes the window (oldest first) and says yes or no.
+
+/** The committed offset is the same at every point (a group that never committed counts as same). */
+function commitNeverMoved(window: readonly OffsetPoint[]): boolean {
+  const first = window[0];
+  return first !== undefined && window.every((p) => p.committed === first.committed);
+}
+
+function commitWentBackwards(window: readonly OffsetPoint[]): boolean {
+  return window.some((p, i) => {
+    const prev = window[i - 1];
+    return prev?.committed !== undefined && p.committed !== undefined && p.committed < prev.committed;
+  });
+}
+
+function lagWasWithin(window: readonly OffsetPoint[], allowedLag: bigint): boolean {
+  return window.some((p) => {
+    const lag = pointLag(p);
+    return lag !== undefined && lag <= allowedLag;
+  });
+}
+
+// A quiet topic whose end does not move cannot be stalled: there is nothing new the consumer fails
+// to read, and a consumer that commits rarely looks exactly like this between its commits.
+function endMoved(window: readonly OffsetPoint[]): boolean {
+  const first = window[0];
+  const last = window.at(-1);
+  return first !== undefined && last !== undefined && last.end > first.end;
+}
+
+/** Burrow's "lag never decreased", but it must also have grown: a flat lag is not a trend. */
+function lagKeptGrowing(window: readonly OffsetPoint[]): boolean {
+  const lags = window.map(pointLag);
+  if (lags.some((l) => l === undefined)) return false;
+  const known = lags.filter((l): l is bigint => l !== undefined);
+  const first = known[0];
+  const last = known.at(-1);
+  if (first === undefined || last === undefined || last <= first) return false;
+  return known.every((l, i) => {
+    const prev = known[i - 1];
+    return prev === undefined || l >= prev;
+  });
+}
+
+/**
+ * The health of one partition. `points` is its history (oldest first, including the observation
+ * `lag` came from); only the newest `windowPoints` are used.
+ */
+export function partitionHealth(
+  lag: PartitionLag,
+  points: readonly OffsetPoint[],
+  ownership: Ownership,
+  options: HealthOptions = {},
+): PartitionHealth {
+  const windowSize = Math.max(2, Math.floor(options.windowPoints ?? 10));
+  const minWindowPoints = Math.max(2, Math.floor(options.minWindowPoints ?? 3));
+  const allowedLag = options.allowedLag ?? 0n;
+  const window = points.slice(-windowSize);
+  const complete = window.length >= minWindowPoints;
+
+  const rule = ((): HealthRule => {
+    if (!isKnownLag(lag)) return 'unavailable';
+    if (lag.lag <= allowedLag) return 'lag-within-allowed';
+    if (complete && ownership === 'unowned' && commitNeverMoved(window)) return 'stopped';
+    if (commitWentBackwards(window)) return 'rewound';
+    if (lagWasWithin(window, allowedLag)) return 'lag-was-zero';
+    // Mid-rebalance (ownership unknown) nobody commits for a moment; calling that STALL would take
+    // the lag out of scaling exactly when it is needed.
+    if (complete && ownership === 'owned' && commitNeverMoved(window) && endMoved(window)) return 'stalled';
+    if (complete && lagKeptGrowing(window)) return 'lag-increasing';
+    return complete ? 'no-problem' : 'window-incomplete';
+  })();
+  return {
+    topic: lag.topic,
+    partition: lag.partition,
+    status: statusOfRule[rule],
+    rule,
+    ownership,
+    windowPoints: window.length,
+  };
+}
+
+/**
+ * Who owns each partition, from the group description. Only a Stable group's assignment is
+ * trusted; an Empty or Dead group owns nothing; while rebalancing (or Unknown) it cannot be known.
+ */
+export function ownershipOf(
+  snapshot: Pick<GroupSnapshot, 'state' | 'members'>,
+): (ref: { readonly topic: string; readonly partition: number }) => Ownership {
+  if (snapshot.state === 'Empty' || snapshot.state === 'Dead') return () => 'unowned';
+  if (snapshot.state !== 'Stable') return () => 'unknown';
+  const owned = new Set<string>();
+  for (const m of snapshot.members) {
+    for (const tp of m.assignment) {
+      for (const partition of tp.partitions) owned.add(partitionKey({ topic: tp.topic, partition }));
+    }
+  }
+  return (ref) => (owned.has(partitionKey(ref)) ? 'owned' : 'unowned');
+}
+
+const groupStatusOf: Readonly<Record<PartitionStatus, GroupStatus>> = {
+  OK: 'OK',
+  UNKNOWN: 'OK',
+  WARN: 'WARN',
+  STOP: 'ERR',
+  STALL: 'ERR',
+  REWIND: 'ERR',
+};
+const groupRank: Readonly<Record<GroupStatus, number>> = { OK: 0, WARN: 1, ERR: 2 };
+
+/**
+ * Combines partition health into group health: the worst partition decides. UNKNOWN partitions do
+ * not move the group status (the broker, not the consumer, is at fault); they are counted.
+ */
+export function combineHealth(partitions: readonly PartitionHealth[]): GroupHealth {
+  const counts: Record<PartitionStatus, number> = { OK: 0, WARN: 0, STOP: 0, STALL: 0, REWIND: 0, UNKNOWN: 0 };
+  let status: GroupStatus = 'OK';
+  for (const p of partitions) {
+    counts[p.status] += 1;
+    const candidate = groupStatusOf[p.status];
+    if (groupRank[candidate] > groupRank[status]) status = candidate;
+  }
+  return {
+    status,
+    partitions,
+    counts,
+    stalledPartitions: partitions
+      .filter((p) => p.status === 'STALL')
+      .map((p) => ({ topic: p.topic, partition: p.partition })),
+  };
+}

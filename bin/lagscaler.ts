@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerLag } from './commands/lag';
+import { registerSimulate } from './commands/simulate';
 
 /** The command line: one subcommand per file in bin/commands/, each registered here. */
 const program = new Command('lagscaler')
@@ -9,6 +10,7 @@ const program = new Command('lagscaler')
   .exitOverride();
 
 registerLag(program);
+registerSimulate(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // commander has already printed usage errors and help; anything else is ours to explain.

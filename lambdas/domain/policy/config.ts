@@ -35,14 +35,15 @@ export const PolicyConfigSchema = z
       .positive({ error: 'lagPerTaskThreshold must be greater than 0 messages; use e.g. 10000' })
       .default(10_000),
     /**
-     * Share of a task's measured capacity the busiest member may use for production alone; the rest is
-     * headroom for noise between two ticks. @default 0.9
+     * Share of a task's measured capacity the busiest member may spend on production alone. The rest is
+     * headroom for noise between two ticks; it can stay small because lag that does build up on the
+     * busiest member is measured every tick and sized away by the drain target. @default 0.95
      */
     targetUtilization: z
       .number({ error: 'targetUtilization must be a number' })
       .gt(0, { error: 'targetUtilization must be greater than 0 and at most 1; use e.g. 0.9' })
       .max(1, { error: 'targetUtilization must be greater than 0 and at most 1; use e.g. 0.9' })
-      .default(0.9),
+      .default(0.95),
     /** Fewest tasks while the group has work (scale to zero is separate). @default 1 */
     minTasks: taskCount('minTasks')
       .min(1, { error: 'minTasks must be at least 1; to allow zero tasks set scaleToZero: true instead' })

@@ -52,15 +52,32 @@ interface Capacity {
   readonly remembered: Readonly<Record<string, number>>;
 }
 
+/** How far this tick's per-task rate can be trusted. */
+interface RateTrust {
+  /** Settled for a whole rate window: the rate is the group's capacity if the topic was busy. */
+  readonly exact: boolean;
+  /**
+   * No scale-in inside the window: the rate can only understate capacity (a pause or a later join
+   * lowers it), so a busy rate may raise the remembered capacity. After a scale-in the window's
+   * consumption was done by more members than are counted now, which would overstate it.
+   */
+  readonly lowerBound: boolean;
+  /**
+   * Factor for a window that held one rebalance pause (window / (window - pause)): the group stood
+   * still for the pause, which is not slowness. 1 when the group was settled for the whole window.
+   */
+  readonly pauseCorrection: number;
+}
+
 /**
- * A caught-up group consumes only what is produced, so its measured rate is a lower bound on capacity.
- * The rate is remembered as capacity only when the topic was busy and the group had been settled for a
- * whole rate window (a rebalance pause inside the window would read as slowness).
+ * A caught-up group consumes only what is produced, so its measured rate says little about capacity;
+ * only a busy topic's rate measures it. Remembered capacity is replaced by an exact busy rate and
+ * raised by a lower-bound one, so one well-measured busy period keeps serving after the group drains.
  */
 function estimateCapacity(
   topics: readonly TopicObservation[],
   memory: PolicyMemory,
-  trustworthyWindow: boolean,
+  trust: RateTrust,
   members: number,
 ): Capacity {
   const remembered: Record<string, number> = { ...memory.capacityPerTask };
@@ -69,12 +86,16 @@ function estimateCapacity(
     const known = remembered[topic.topic];
     if (measured === undefined || measured <= 0) return known;
     const busy = topic.scalableLag >= measured * Math.max(members, 1) * BUSY_BACKLOG_SECONDS;
-    if (busy && trustworthyWindow) {
+    if (busy && trust.exact) {
       remembered[topic.topic] = measured;
       return measured;
     }
-    if (known !== undefined) return Math.max(known, measured);
-    return busy ? measured : undefined;
+    if (busy && trust.lowerBound) {
+      const raised = Math.max(known ?? 0, measured * trust.pauseCorrection);
+      remembered[topic.topic] = raised;
+      return raised;
+    }
+    return known === undefined ? undefined : Math.max(known, measured);
   });
   return { perTopic, remembered };
 }
@@ -89,6 +110,7 @@ function toLoads(topics: readonly TopicObservation[], capacity: Capacity): reado
       scalableLag: topic.scalableLag,
       maxPartitionLag: topic.maxPartitionLag,
       productionRate: topic.productionRate,
+      maxPartitionProductionRate: topic.maxPartitionProductionRate,
       capacityPerTask,
     });
   }
@@ -301,7 +323,20 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   }
 
   const trustworthy = settledSinceMs !== undefined && now - settledSinceMs >= config.rateWindowSeconds * 1000;
-  const capacity = estimateCapacity(topics, memory, trustworthy, group.members);
+  const lastScaleInMs = memory.lastAction?.direction === 'in' ? memory.lastAction.atMs : undefined;
+  const capacity = estimateCapacity(
+    topics,
+    memory,
+    {
+      exact: trustworthy,
+      lowerBound: lastScaleInMs === undefined || now - lastScaleInMs >= config.rateWindowSeconds * 1000,
+      pauseCorrection:
+        trustworthy || config.rateWindowSeconds <= config.rebalancePauseSeconds
+          ? 1
+          : config.rateWindowSeconds / (config.rateWindowSeconds - config.rebalancePauseSeconds),
+    },
+    group.members,
+  );
   const loads = toLoads(topics, capacity);
   const capacityPerTask = capacity.perTopic.reduce<number | undefined>(
     (min, value) => (value === undefined ? min : Math.min(min ?? value, value)),

@@ -18,7 +18,13 @@ export interface TopicObservation {
   readonly maxPartitionLag: number;
   /** Messages produced per second over the rate window, or undefined until two points exist. */
   readonly productionRate: number | undefined;
-  /** Messages consumed per second per member over the rate window, or undefined (no members, no history). */
+  /** Production (msg/s) of the hottest scalable partition, or undefined (then an even spread is assumed). */
+  readonly maxPartitionProductionRate: number | undefined;
+  /**
+   * Messages consumed per second by one task over the rate window: the busiest member's rate where the
+   * assignment is known (a member with a backlog runs at its capacity; an average over idle members
+   * would understate it), else the topic's rate / members. Undefined with no members or no history.
+   */
   readonly consumptionRatePerTask: number | undefined;
   /** Age (seconds) of the oldest unconsumed scalable message, or undefined. */
   readonly timeLagSeconds: number | undefined;

@@ -1,7 +1,9 @@
 /**
- * Drain-time sizing. Per topic, the busiest of n members holds a = ceil(P/n)/P of the topic, so it must
- * absorb a x production and clear max(a x lag, maxPartitionLag) with its own capacity c (msg/s):
- *   drain(n) = backlog / (c - a x production)     (Infinity when c <= a x production).
+ * Drain-time sizing. Per topic, the busiest of n members holds k = ceil(P/n) partitions. Its load is
+ * the larger of an even share (k/P of production and lag) and the hottest partition plus k-1 average
+ * others (skewed keys), and it must absorb that production and clear that backlog with one task's
+ * capacity c (msg/s):
+ *   drain(n) = pause + (backlog + production x pause) / (c - production)   (Infinity when c <= production).
  * A change of count first pauses the group for the rebalance, during which the backlog grows.
  */
 import { busiestMemberPartitions, usefulCounts } from './assignment';
@@ -12,16 +14,32 @@ export interface TopicLoad {
   readonly scalableLag: number;
   readonly maxPartitionLag: number;
   readonly productionRate: number;
+  /** Production of the hottest partition (msg/s); undefined = assume an even spread. */
+  readonly maxPartitionProductionRate: number | undefined;
   readonly capacityPerTask: number;
+}
+
+/** Production (msg/s) and backlog (messages) of the busiest member when `tasks` share the topic. */
+export function busiestMemberLoad(load: TopicLoad, tasks: number): { production: number; backlog: number } {
+  const held = busiestMemberPartitions(load.partitions, Math.max(tasks, 1));
+  const share = held / load.partitions;
+  const others = Math.max(load.partitions - 1, 1);
+  const hot = load.maxPartitionProductionRate;
+  const skewedProduction = hot === undefined ? 0 : hot + ((held - 1) * Math.max(0, load.productionRate - hot)) / others;
+  const skewedBacklog =
+    load.maxPartitionLag + ((held - 1) * Math.max(0, load.scalableLag - load.maxPartitionLag)) / others;
+  return {
+    production: Math.max(share * load.productionRate, skewedProduction),
+    backlog: Math.max(share * load.scalableLag, skewedBacklog),
+  };
 }
 
 /** Seconds the busiest member of one topic needs to drain its backlog with `tasks` tasks. */
 export function topicDrainSeconds(load: TopicLoad, tasks: number, pauseSeconds: number): number {
   if (tasks <= 0) return load.scalableLag > 0 || load.productionRate > 0 ? Infinity : 0;
-  const share = busiestMemberPartitions(load.partitions, tasks) / load.partitions;
-  const busiestProduction = share * load.productionRate;
-  const spare = load.capacityPerTask - busiestProduction;
-  const backlog = Math.max(share * load.scalableLag, load.maxPartitionLag) + busiestProduction * pauseSeconds;
+  const busiest = busiestMemberLoad(load, tasks);
+  const spare = load.capacityPerTask - busiest.production;
+  const backlog = busiest.backlog + busiest.production * pauseSeconds;
   if (backlog <= 0) return spare >= 0 ? pauseSeconds : Infinity;
   if (spare <= 0) return Infinity;
   return pauseSeconds + backlog / spare;
@@ -35,11 +53,7 @@ export function drainSeconds(loads: readonly TopicLoad[], tasks: number, pauseSe
 /** True when every topic's busiest member absorbs production within `utilization` of its capacity. */
 export function keepsUp(loads: readonly TopicLoad[], tasks: number, utilization: number): boolean {
   if (tasks <= 0) return loads.every((load) => load.productionRate <= 0);
-  return loads.every(
-    (load) =>
-      (busiestMemberPartitions(load.partitions, tasks) / load.partitions) * load.productionRate <=
-      utilization * load.capacityPerTask,
-  );
+  return loads.every((load) => busiestMemberLoad(load, tasks).production <= utilization * load.capacityPerTask);
 }
 
 export interface DrainSizing {

@@ -24,6 +24,7 @@ const topicArb = (name: string): fc.Arbitrary<TopicObservation> =>
     excludedLag: fc.integer({ min: 0, max: 5_000_000 }),
     maxPartitionLag: fc.integer({ min: 0, max: 1_000_000 }),
     productionRate: optionalRate,
+    maxPartitionProductionRate: optionalRate,
     consumptionRatePerTask: optionalRate,
     timeLagSeconds: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
   });

@@ -312,13 +312,36 @@ describe('decideScaling: memory and explanations', () => {
     expect(memory).toBe(before);
   });
 
-  it('remembers capacity only from a busy, settled group', () => {
+  it('remembers capacity only from a busy group: exact when settled, raised when a pause was in the window', () => {
     const busyObs = observation(4, [busy({ scalableLag: 100_000, consumptionRatePerTask: 250 })]);
     expect(decideScaling(input(busyObs, settledMemory(NOW)), NOW).memory.capacityPerTask).toEqual({ orders: 250 });
+    // Settled 10 s ago: the 60 s window held one 5 s pause, so 250 msg/s over 60 s is 250 x 60/55 of work time.
     const justSettled = { ...emptyPolicyMemory, settledSinceMs: NOW - 10 * SEC };
-    expect(decideScaling(input(busyObs, justSettled), NOW).memory.capacityPerTask).toEqual({});
+    expect(decideScaling(input(busyObs, justSettled), NOW).memory.capacityPerTask.orders).toBeCloseTo((250 * 60) / 55);
+    // Right after a scale-in the window's work was done by more members than are counted now: not trusted.
+    const afterScaleIn = {
+      ...justSettled,
+      lastAction: { atMs: NOW - 30 * SEC, direction: 'in' as const, from: 6, to: 4 },
+    };
+    expect(decideScaling(input(busyObs, afterScaleIn), NOW).memory.capacityPerTask).toEqual({});
+    // A caught-up group's rate is not capacity: the remembered value stays.
     const caughtUp = observation(4, [busy({ scalableLag: 10, consumptionRatePerTask: 50 })]);
     expect(decideScaling(input(caughtUp, known()), NOW).memory.capacityPerTask).toEqual({ orders: 200 });
+  });
+
+  it('a hot partition makes the busiest member heavier than an even share', () => {
+    // 12 partitions, 900 msg/s, partition 0 has 318 msg/s. Even spread: 3 tasks (225 msg/s each) would do;
+    // the member holding partition 0 needs it nearly alone: 318 + (k-1) x 53 <= 0.95 x 400 -> k = 2 -> 6 tasks.
+    const hot = busy({ productionRate: 900, maxPartitionProductionRate: 318, consumptionRatePerTask: 400 });
+    const { decision } = decideScaling(input(observation(2, [hot]), known({ capacityPerTask: { orders: 400 } })), NOW);
+    expect(decision).toMatchObject({ kind: 'scale', to: 6 });
+    const even = busy({ productionRate: 900, maxPartitionProductionRate: 75, consumptionRatePerTask: 400 });
+    expect(
+      decideScaling(input(observation(2, [even]), known({ capacityPerTask: { orders: 400 } })), NOW).decision,
+    ).toMatchObject({
+      kind: 'scale',
+      to: 3,
+    });
   });
 
   it('settle wait start is kept across ticks and cleared when settled', () => {
@@ -347,7 +370,7 @@ describe('decideScaling: memory and explanations', () => {
       input(observation(2, topics), settledMemory(NOW, { capacityPerTask: { a: 200, b: 300 } })),
       NOW,
     );
-    // b: busiest share ceil(16/n)/16 x 2000 <= 0.9 x 300 -> ceil(16/n) <= 2.16 -> n = 8.
+    // b: busiest share ceil(16/n)/16 x 2000 <= 0.95 x 300 -> ceil(16/n) <= 2.28 -> n = 8.
     expect(decision).toMatchObject({ kind: 'scale', to: 8 });
     expect(decision.inputs.capPartitions).toBe(16);
   });

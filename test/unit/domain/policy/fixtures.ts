@@ -17,6 +17,7 @@ export function topic(overrides: Partial<TopicObservation> = {}): TopicObservati
     excludedLag: 0,
     maxPartitionLag: 0,
     productionRate: undefined,
+    maxPartitionProductionRate: undefined,
     consumptionRatePerTask: undefined,
     timeLagSeconds: undefined,
     ...overrides,

@@ -1,0 +1,47 @@
+/**
+ * `npm run bench:policy`: every shipped trace against every policy. Prints the table, the command that
+ * produced it, and PASS/MISS for each of the issue's targets; writes reports/bench-policy.html.
+ * A MISS is reported, never hidden: the traces are not tuned to pass.
+ */
+import Table from 'cli-table3';
+import {
+  checkTargets,
+  defaultSimulationOptions,
+  policyNames,
+  type SimulationResult,
+  type TargetCheck,
+} from '../lambdas/domain/simulator';
+import { loadTrace, renderTable, runTrace, shippedTraceNames, writeReport } from '../bin/commands/simulate';
+
+const STEADY_TRACES = ['steady', 'diurnal'];
+
+const started = performance.now();
+const options = defaultSimulationOptions;
+const groups: (readonly SimulationResult[])[] = [];
+const checks: TargetCheck[] = [];
+for (const name of shippedTraceNames()) {
+  const results = runTrace(loadTrace(name), policyNames, options);
+  groups.push(results);
+  checks.push(...checkTargets(results, STEADY_TRACES));
+}
+
+console.log(`$ npm run bench:policy   (${new Date().toISOString()})`);
+console.log(
+  `model: rebalance pause ${options.rebalancePauseSeconds}s (eager, whole group), task start ${options.taskStartSeconds}s, ` +
+    `${options.assignor} assignor, drain target ${options.drainTargetSeconds}s, rate window ${options.rateWindowSeconds}s, ` +
+    `STALL after ${options.stallPolls} polls; policies: ${policyNames.join(', ')}`,
+);
+console.log(renderTable(groups.flat()));
+
+const targets = new Table({ head: ['trace', 'target', 'result', 'detail'], style: { head: [], border: [] } });
+for (const check of checks) targets.push([check.trace, check.target, check.pass ? 'PASS' : 'MISS', check.detail]);
+console.log(targets.toString());
+const missed = checks.filter((check) => !check.pass).length;
+console.log(`${checks.length - missed}/${checks.length} targets PASS, ${missed} MISS`);
+const path = writeReport(
+  'reports/bench-policy.html',
+  groups,
+  'npm run bench:policy: every trace x every policy',
+  'bench-policy',
+);
+console.log(`chart: ${path}   (${((performance.now() - started) / 1000).toFixed(1)}s)`);

@@ -11,7 +11,7 @@ const batchSize = 1000;
 export class CloudWatchMetricsSink implements MetricsSink {
   constructor(
     private readonly cloudwatch: CloudWatchClient,
-    private readonly namespace: string,
+    readonly namespace: string,
   ) {}
 
   async publish(metrics: readonly MetricDatum[]): Promise<void> {

@@ -1,0 +1,153 @@
+import pLimit from 'p-limit';
+import type { ScalerConfig, TargetConfig } from '../domain/config/scaler-config';
+import { targetId } from '../domain/config/scaler-config';
+import type { GroupReadResult } from '../domain/lag/snapshot';
+import { decideScaling, type ScalingDecision } from '../domain/policy';
+import type { Clock } from '../ports/clock';
+import type { StructuredLogger } from '../ports/logger';
+import type { MetricDatum, MetricsSink } from '../ports/metrics-sink';
+import type { OffsetReader } from '../ports/offset-reader';
+import type { ServiceCapacity } from '../ports/service-capacity';
+import { StateConflictError, type StateStore } from '../ports/state-store';
+import { measureGroups, type GroupMeasurement } from './measure';
+import { observe } from './observe';
+import { initialTargetState, type TargetState } from './target-state';
+import { scalerMetrics, lagMetrics } from './tick-metrics';
+
+export interface TickDependencies {
+  readonly reader: OffsetReader;
+  readonly capacity: ServiceCapacity;
+  readonly store: StateStore<TargetState>;
+  readonly metrics: MetricsSink;
+  readonly clock: Clock;
+  readonly logger: StructuredLogger;
+}
+
+/** What happened to one target in a tick. */
+export type TargetOutcome =
+  | { readonly target: string; readonly kind: 'acted' | 'held' | 'dry-run'; readonly decision: ScalingDecision }
+  | { readonly target: string; readonly kind: 'conflict'; readonly decision: ScalingDecision }
+  | { readonly target: string; readonly kind: 'error'; readonly message: string };
+
+export interface TickReport {
+  readonly startedAtMs: number;
+  readonly durationMs: number;
+  readonly kafkaError: string | undefined;
+  readonly targets: readonly TargetOutcome[];
+}
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * One tick for every target: read all groups at once, then for each target (bounded concurrency,
+ * isolated from the others) measure, decide, save the decision (which claims it: of two
+ * overlapping ticks only one can save), act, and publish metrics.
+ */
+export async function runTick(config: ScalerConfig, deps: TickDependencies): Promise<TickReport> {
+  const startedAtMs = deps.clock.now();
+  const byGroup = new Map<string, GroupMeasurement>();
+  let kafkaError: string | undefined;
+  try {
+    const results: readonly GroupReadResult[] = await deps.reader.read(
+      config.targets.map((t) => ({ group: t.group, topics: t.topics, isolation: t.isolation })),
+    );
+    const resetPolicy = new Map(config.targets.map((t) => [t.group, t.offsetResetPolicy]));
+    const measured = measureGroups(results, { offsetResetPolicy: (group) => resetPolicy.get(group) ?? 'latest' });
+    for (const m of measured) byGroup.set(m.kind === 'measured' ? m.snapshot.group : m.group, m);
+  } catch (error) {
+    // Every target still runs: with missing data the policy holds (never scales in).
+    kafkaError = errorMessage(error);
+    deps.logger.error('kafka read failed; every target holds this tick', { error: kafkaError });
+  }
+
+  const limit = pLimit(config.concurrency);
+  const outcomes = await Promise.all(
+    config.targets.map((target) =>
+      limit(() => tickTarget(config, target, byGroup.get(target.group), kafkaError, deps)),
+    ),
+  );
+  const report = {
+    startedAtMs,
+    durationMs: deps.clock.now() - startedAtMs,
+    kafkaError,
+    targets: outcomes.map((o) => o.outcome),
+  };
+  try {
+    await deps.metrics.publish([
+      ...outcomes.flatMap((o) => o.metrics),
+      {
+        name: 'TickDuration',
+        value: report.durationMs,
+        unit: 'Milliseconds',
+        dimensions: {},
+        timestampMs: startedAtMs,
+      },
+    ]);
+  } catch (error) {
+    deps.logger.error('publishing metrics failed', { error: errorMessage(error) });
+  }
+  return report;
+}
+
+async function tickTarget(
+  config: ScalerConfig,
+  target: TargetConfig,
+  measurement: GroupMeasurement | undefined,
+  kafkaError: string | undefined,
+  deps: TickDependencies,
+): Promise<{ outcome: TargetOutcome; metrics: MetricDatum[] }> {
+  const id = targetId(target);
+  const now = deps.clock.now();
+  const group = lagMetrics(target.group, measurement, now);
+  try {
+    const stored = await deps.store.load(id);
+    const state = stored?.state ?? initialTargetState;
+    const service = await deps.capacity.describe(target.service);
+    const observation = observe(measurement, service, new Map());
+    const policy = { ...target.policy, dryRun: target.policy.dryRun || config.dryRun };
+    const { decision, memory } = decideScaling({ observation, memory: state.policy, config: policy }, now);
+    const willAct = decision.kind === 'scale' && !decision.dryRun;
+    const next: TargetState = {
+      schema: 1,
+      policy: memory,
+      lagHistory: state.lagHistory,
+      lastDecision: { atMs: now, decision, acted: willAct, dryRun: policy.dryRun },
+    };
+    // Saving first claims the decision: an overlapping tick that loaded the same version fails here.
+    try {
+      await deps.store.save(id, next, stored?.version);
+    } catch (error) {
+      if (!(error instanceof StateConflictError)) throw error;
+      deps.logger.warn('another invocation handled this target; not acting', { target: id });
+      return { outcome: { target: id, kind: 'conflict', decision }, metrics: group };
+    }
+    if (willAct) await deps.capacity.setDesired(target.service, decision.to);
+    const kind = decision.kind === 'hold' ? 'held' : willAct ? 'acted' : 'dry-run';
+    deps.logger.info('decision', {
+      target: id,
+      group: target.group,
+      service: target.service,
+      outcome: kind,
+      decision,
+      kafkaError,
+    });
+    return {
+      outcome: { target: id, kind, decision },
+      metrics: [
+        ...group,
+        ...scalerMetrics(
+          id,
+          { service, decision, acted: willAct, error: kafkaError !== undefined || measurement?.kind === 'error' },
+          now,
+        ),
+      ],
+    };
+  } catch (error) {
+    const message = errorMessage(error);
+    deps.logger.error('target failed', { target: id, group: target.group, error: message });
+    return {
+      outcome: { target: id, kind: 'error', message },
+      metrics: [...group, ...scalerMetrics(id, { error: true }, now)],
+    };
+  }
+}

@@ -137,18 +137,25 @@ function lagKeptGrowing(window: readonly OffsetPoint[]): boolean {
   });
 }
 
-/**
- * The health of one partition. `points` is its history (oldest first, including the observation
- * `lag` came from); only the newest `windowPoints` are used.
- */
-export function partitionHealth(
-  lag: PartitionLag,
-  points: readonly OffsetPoint[],
-  ownership: Ownership,
-  options: HealthOptions = {},
-): PartitionHealth {
-  const windowSize = Math.max(2, Math.floor(options.windowPoints ?? 10));
-  const minWindowPoints = Math.max(2, Math.floor(options.minWindowPoints ?? 3));
+/** What {@link partitionHealth} judges. */
+export interface PartitionHealthInput {
+  /** The partition's lag now. */
+  readonly lag: PartitionLag;
+  /** Its history, oldest first, including the observation `lag` came from. */
+  readonly points: readonly OffsetPoint[];
+  readonly ownership: Ownership;
+}
+
+/** A point count from options: at least 2 (a window of one shows no movement), default when NaN. */
+function count(value: number | undefined, fallback: number): number {
+  return value === undefined || Number.isNaN(value) ? fallback : Math.max(2, Math.floor(value));
+}
+
+/** The health of one partition over the newest `windowPoints` of its history. */
+export function partitionHealth(input: PartitionHealthInput, options: HealthOptions = {}): PartitionHealth {
+  const { lag, points, ownership } = input;
+  const windowSize = count(options.windowPoints, 10);
+  const minWindowPoints = Math.min(count(options.minWindowPoints, 3), windowSize);
   const allowedLag = options.allowedLag ?? 0n;
   const window = points.slice(-windowSize);
   const complete = window.length >= minWindowPoints;

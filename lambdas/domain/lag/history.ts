@@ -27,7 +27,10 @@ export interface OffsetHistory {
   readonly partitions: readonly PartitionHistory[];
 }
 
-/** How much history to keep. Both bounds apply; the newest point always stays. */
+/**
+ * How much history to keep. Both bounds apply; the newest point always stays. `maxPoints` below 1 is
+ * 1, a negative `maxAgeMs` is 0, and NaN in either keeps only the newest point.
+ */
 export interface HistoryLimits {
   /** Most points kept per partition (>= 2 for time lag and rates to work). */
   readonly maxPoints: number;
@@ -60,9 +63,12 @@ function appendPoint(points: readonly OffsetPoint[], point: OffsetPoint): readon
 }
 
 function bound(points: readonly OffsetPoint[], newestMs: number, limits: HistoryLimits): readonly OffsetPoint[] {
-  const oldestAllowedMs = newestMs - Math.max(0, limits.maxAgeMs);
+  // Limits come from config, which is checked elsewhere; still, a NaN here must not make the history
+  // unbounded or empty: it falls back to the smallest history (the newest point alone).
+  const maxAgeMs = Number.isNaN(limits.maxAgeMs) ? 0 : Math.max(0, limits.maxAgeMs);
+  const maxPoints = Number.isNaN(limits.maxPoints) ? 1 : Math.max(1, Math.floor(limits.maxPoints));
+  const oldestAllowedMs = newestMs - maxAgeMs;
   const fresh = points.filter((p) => p.atMs >= oldestAllowedMs);
-  const maxPoints = Math.max(1, Math.floor(limits.maxPoints));
   return fresh.length > maxPoints ? fresh.slice(fresh.length - maxPoints) : fresh;
 }
 

@@ -115,7 +115,9 @@ export function measureGroup(input: MeasureInput): GroupMeasurement {
     timeLag: partitionTimeLag(lag, pointsOf(nextHistory, lag), now),
   }));
   const health = combineHealth(
-    partitions.map((lag) => partitionHealth(lag, pointsOf(nextHistory, lag), ownership(lag), options.health)),
+    partitions.map((lag) =>
+      partitionHealth({ lag, points: pointsOf(nextHistory, lag), ownership: ownership(lag) }, options.health),
+    ),
   );
   const stalled = new Set(health.stalledPartitions.map(partitionKey));
   const topics = summary.topics.map((t) => t.topic);

@@ -119,15 +119,20 @@ function nonNegative(value: bigint): bigint {
 }
 
 /**
- * Classifies one partition and computes the records the group still has to read.
+ * Classifies one partition and computes the records the group still has to read. The last column is
+ * what `kafka-consumer-groups --describe` prints as LAG, for comparison ({@link consumerGroupCommandLag}).
  *
- * | case | condition | lag |
- * |---|---|---|
- * | `unavailable` | no leader, topic deleted, read error | unknown |
- * | `no-commit` | no committed offset | end - logStart (`earliest`) or 0 (`latest`) |
- * | `below-log-start` | committed < logStart | end - logStart, plus `lostRecords` |
- * | `beyond-end` | committed > end | 0 |
- * | `measured` | logStart <= committed <= end | end - committed |
+ * | case | condition | our lag | ConsumerGroupCommand LAG |
+ * |---|---|---|---|
+ * | `unavailable` | no leader, topic deleted, read error | unknown | `-` |
+ * | `no-commit` | no committed offset | end - logStart (`earliest`) or 0 (`latest`) | `-` |
+ * | `below-log-start` | committed < logStart | end - logStart, plus `lostRecords` | end - committed (counts the lost records) |
+ * | `beyond-end` | committed > end | 0 | end - committed (negative) |
+ * | `measured` | logStart <= committed <= end | end - committed | the same |
+ *
+ * We differ where its number cannot be read: the lost records are gone, not waiting, so they are
+ * reported apart (an alarm, not work for more tasks); a negative lag would cancel real lag in sums.
+ * Unlike KEDA, `latest` without commit counts 0, not 1: activation from zero is the policy's call.
  */
 export function computePartitionLag(snapshot: PartitionSnapshot, options: PartitionLagOptions = {}): PartitionLag {
   const { topic, partition } = snapshot;

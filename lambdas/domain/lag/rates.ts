@@ -91,7 +91,7 @@ export function topicRates(
   const fromMs = options.windowMs === undefined ? Number.NEGATIVE_INFINITY : options.now - options.windowMs;
   const byTopic = new Map<string, OffsetPoint[][]>();
   for (const ref of partitions) {
-    const windowed = pointsOf(history, ref).filter((p) => p.atMs >= fromMs && p.atMs <= options.now);
+    const windowed = pointsOf(history, ref).filter((p) => p.atMs >= fromMs);
     const list = byTopic.get(ref.topic) ?? [];
     list.push(windowed);
     byTopic.set(ref.topic, list);

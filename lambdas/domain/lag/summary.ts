@@ -2,7 +2,7 @@
  * Group and group+topic summaries of per-partition lag, with the assignment facts the scaler sizes on
  * (members, idle members, the busiest member). Every total is a plain sum of the parts below it.
  */
-import { isKnownLag, lostRecords, partitionKey, partitionLagKinds } from './partition-lag';
+import { isKnownLag, lostRecords, partitionKey } from './partition-lag';
 import type { PartitionLag, PartitionLagKind } from './partition-lag';
 import type { GroupMember, GroupSnapshot, GroupState } from './snapshot';
 
@@ -62,9 +62,7 @@ export interface GroupLagSummary extends LagTotals, AssignmentTotals {
 }
 
 function emptyKinds(): Record<PartitionLagKind, number> {
-  const kinds = {} as Record<PartitionLagKind, number>;
-  for (const kind of partitionLagKinds) kinds[kind] = 0;
-  return kinds;
+  return { measured: 0, 'no-commit': 0, 'below-log-start': 0, 'beyond-end': 0, unavailable: 0 };
 }
 
 /** Totals over any list of partitions. */

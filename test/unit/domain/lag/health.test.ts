@@ -19,7 +19,7 @@ type Row = readonly [committed: bigint | undefined, end: bigint];
 function judge(rows: readonly Row[], ownership: Ownership = 'owned', options: HealthOptions = {}) {
   const points: OffsetPoint[] = rows.map(([committed, end], i) => ({ atMs: T0 + i * 30_000, end, committed }));
   const [committed, end] = rows.at(-1) ?? [undefined, 0n];
-  return partitionHealth(computePartitionLag(part(0, { committed, end })), points, ownership, options);
+  return partitionHealth({ lag: computePartitionLag(part(0, { committed, end })), points, ownership }, options);
 }
 
 const repeat = (n: number, row: Row): Row[] => Array.from({ length: n }, () => row);
@@ -159,13 +159,16 @@ describe('partitionHealth: Burrow rules in order', () => {
       committed: undefined,
     }));
     const lag = computePartitionLag(part(0, { end: 30n }), { offsetResetPolicy: 'earliest' });
-    expect(partitionHealth(lag, points, 'unowned')).toMatchObject({ status: 'STOP', rule: 'stopped' });
-    expect(partitionHealth(lag, points, 'owned')).toMatchObject({ status: 'STALL', rule: 'stalled' });
+    expect(partitionHealth({ lag, points, ownership: 'unowned' })).toMatchObject({ status: 'STOP', rule: 'stopped' });
+    expect(partitionHealth({ lag, points, ownership: 'owned' })).toMatchObject({ status: 'STALL', rule: 'stalled' });
   });
 
   it('a partition whose end cannot be read is UNKNOWN, not OK', () => {
     const lag = computePartitionLag({ topic: TOPIC, partition: 0, committed: noCommit, end: unavailable() });
-    expect(partitionHealth(lag, [], 'owned')).toMatchObject({ status: 'UNKNOWN', rule: 'unavailable' });
+    expect(partitionHealth({ lag, points: [], ownership: 'owned' })).toMatchObject({
+      status: 'UNKNOWN',
+      rule: 'unavailable',
+    });
   });
 });
 

@@ -90,6 +90,19 @@ describe('appendObservation', () => {
     expect(appendObservation(h1, down(61_000), limits).partitions).toEqual([]);
   });
 
+  it.each<[string, HistoryLimits, number]>([
+    [
+      'NaN limits keep only the newest point, never an unbounded history',
+      { maxPoints: Number.NaN, maxAgeMs: Number.NaN },
+      1,
+    ],
+    ['maxPoints 0 still keeps the newest point', { maxPoints: 0, maxAgeMs: 60_000 }, 1],
+    ['no count bound (Infinity) is still bounded by age', { maxPoints: Number.POSITIVE_INFINITY, maxAgeMs: 25_000 }, 3],
+  ])('%s', (_name, l, expected) => {
+    const rows = [0, 10, 20, 30, 40].map((s) => [s * 1000, 0n, BigInt(s)] as const);
+    expect(pointsOf(observe(rows, l), ref)).toHaveLength(expected);
+  });
+
   it('keeps each partition separate', () => {
     const h = appendObservation(
       emptyOffsetHistory,

@@ -1,0 +1,109 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TickReport } from '../../../lambdas/application/tick';
+import { saslUser } from '../../../tools/services/kafka';
+import { createConsumerService } from '../../support/ecs';
+import { commit, createTopic, produce, testKafka } from '../../support/kafka';
+import { createStateTable } from '../../support/scaler';
+import { awsClientConfig, services, uniqueName } from '../../support/services';
+
+const savedEnv = { ...process.env };
+afterEach(() => {
+  process.env = { ...savedEnv };
+  vi.restoreAllMocks();
+  vi.resetModules();
+});
+
+/** Everything the handler writes to stdout and stderr while `fn` runs. */
+async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
+  let output = '';
+  const collect = (chunk: unknown): boolean => {
+    output += String(chunk);
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(collect);
+  vi.spyOn(process.stderr, 'write').mockImplementation(collect);
+  try {
+    return { result: await fn(), output };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+const lambdaContext = {
+  functionName: 'kafka-lag-scaler',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:kafka-lag-scaler',
+  memoryLimitInMB: '512',
+  awsRequestId: 'test-request',
+  getRemainingTimeInMillis: () => 60_000,
+};
+
+describe('the Lambda handler in-process (config from env, SASL secret from LocalStack, ECS and DynamoDB on moto)', () => {
+  it('runs a tick with credentials from Secrets Manager and never logs the password', async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = uniqueName('patient-checkout');
+    await createTopic(admin, topic, 2);
+    await produce(kafka, topic, [20, 20]);
+    const group = uniqueName('billing');
+    await commit(admin, group, topic, { 0: 5, 1: 5 });
+    const password = `pw-${uniqueName('secret')}`;
+    // The broker knows only its own test user, so the secret holds that user's real password; a
+    // second secret with a unique password shows that no password reaches the logs.
+    const secrets = new SecretsManagerClient(awsClientConfig(services().localstack));
+    const secret = await secrets.send(
+      new CreateSecretCommand({ Name: uniqueName('AmazonMSK_billing'), SecretString: JSON.stringify(saslUser) }),
+    );
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: uniqueName('unused'),
+        SecretString: JSON.stringify({ username: 'x', password }),
+      }),
+    );
+    const ecs = new ECSClient(awsClientConfig(services().moto));
+    const service = await createConsumerService(ecs, { service: 'billing', desiredCount: 2 });
+    await ecs.send(new UpdateServiceCommand({ ...service, desiredCount: 2 }));
+    const table = await createStateTable(new DynamoDBClient(awsClientConfig(services().moto)));
+
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: services().localstack,
+      AWS_ENDPOINT_URL_ECS: services().moto,
+      AWS_ENDPOINT_URL_DYNAMODB: services().moto,
+      STATE_TABLE_NAME: table,
+      LOG_LEVEL: 'DEBUG',
+      LAGSCALER_CONFIG: JSON.stringify({
+        kafka: { brokers: [services().kafkaSaslBrokers], auth: { type: 'sasl-scram', secretArn: secret.ARN } },
+        metricsNamespace: uniqueName('KLA-Handler'),
+        targets: [{ group, topics: [topic], service, policy: { minTasks: 1, maxTasks: 4 } }],
+      }),
+    });
+    const { handler } = await import('../../../lambdas/handlers/tick');
+    const { result, output } = await captureOutput(() => handler({}, lambdaContext) as Promise<readonly TickReport[]>);
+    expect(result[0]?.kafkaError).toBeUndefined();
+    expect(result[0]?.targets[0]).toMatchObject({ target: group });
+    expect(result[0]?.targets[0]?.kind).not.toBe('error');
+    expect(output).toContain('"message":"decision"');
+    expect(output).toContain('"function_request_id":"test-request"');
+    expect(output).not.toContain(saslUser.password);
+    expect(output).not.toContain(password);
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  });
+
+  it('a bad LAGSCALER_CONFIG fails the cold start naming every problem', async () => {
+    Object.assign(process.env, {
+      STATE_TABLE_NAME: 'state',
+      LAGSCALER_CONFIG: JSON.stringify({ kafka: { brokers: ['nohost'] }, targets: [] }),
+    });
+    await expect(import('../../../lambdas/handlers/tick')).rejects.toThrow(
+      /invalid scaler configuration:\n {2}kafka\.brokers\.0: must be host:port[\s\S]*targets: give at least one target/,
+    );
+  });
+});

@@ -132,9 +132,10 @@ export function registerSimulate(program: Command): void {
       300,
     )
     .option('--config <json>', 'our policy config overrides as JSON (validated by PolicyConfigSchema)')
+    // Errors thrown here are plain Errors: lagscaler prints their message (commander's own it prints itself).
     .action((flags: SimulateFlags) => {
       if (flags.assignor !== 'range' && flags.assignor !== 'roundrobin') {
-        throw new InvalidArgumentError(`--assignor must be range or roundrobin, got '${flags.assignor}'`);
+        throw new Error(`--assignor must be range or roundrobin, got '${flags.assignor}'`);
       }
       const assignor: Assignor = flags.assignor;
       let ours: PolicyConfigInput = {};
@@ -143,10 +144,10 @@ export function registerSimulate(program: Command): void {
         try {
           raw = JSON.parse(flags.config);
         } catch {
-          throw new InvalidArgumentError('--config must be a JSON object, e.g. {"maxStepUp":4}');
+          throw new Error('--config must be a JSON object, e.g. {"maxStepUp":4}');
         }
         const parsed = parsePolicyConfig(raw);
-        if (!parsed.ok) throw new InvalidArgumentError(`--config: ${parsed.errors.join('; ')}`);
+        if (!parsed.ok) throw new Error(`--config: ${parsed.errors.join('; ')}`);
         // Validated just above; kept raw so only the given fields override the comparison's shared ones.
         ours = raw as PolicyConfigInput;
       }

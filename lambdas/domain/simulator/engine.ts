@@ -125,9 +125,13 @@ function timeLagOf(partition: SimPartition, second: number): number {
   return Math.max(0, second + 1 - lo);
 }
 
-/** Range: per topic, consecutive partitions; the first P mod n members get one more. */
-function assign(
-  partitions: readonly SimPartition[],
+/**
+ * Partition assignment as Kafka's assignors do it. Range: per topic, consecutive partitions, the first
+ * P mod n members get one more (so with several topics the same members are the busiest on each).
+ * Round-robin: all topic-partitions dealt in turn. Returns partition indexes per member id.
+ */
+export function assignPartitions(
+  partitions: readonly { readonly topicIndex: number }[],
   members: readonly number[],
   assignor: Assignor,
 ): Map<number, number[]> {
@@ -229,7 +233,7 @@ export function simulate<S>(
   let members: number[] = [];
   let starting: { id: number; readyAt: number }[] = [];
   for (let i = 0; i < trace.initialTasks; i += 1) members.push(nextTaskId++);
-  let assignment = assign(partitions, members, options.assignor);
+  let assignment = assignPartitions(partitions, members, options.assignor);
   let rebalanceUntil: number | undefined;
   let state = policy.initialState;
 
@@ -346,7 +350,7 @@ export function simulate<S>(
     }
     if (rebalanceUntil !== undefined && second >= rebalanceUntil) {
       rebalanceUntil = undefined;
-      assignment = assign(partitions, members, options.assignor);
+      assignment = assignPartitions(partitions, members, options.assignor);
     }
     const paused = rebalanceUntil !== undefined;
     if (!paused) {

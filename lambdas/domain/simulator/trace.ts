@@ -153,11 +153,32 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-/** Where a JSON path's key first appears in the text, as a line number (best effort, for the reader). */
+/**
+ * Where JSON.parse failed, from its message: V8 gives "position N" for some errors and only a snippet
+ * of the text around the bad token for others; the snippet is located in the text.
+ */
+function jsonErrorOffset(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return Number(position);
+  if (/end of JSON input/.test(message)) return text.length;
+  const snippet = /"(?:\.\.\.)?([\s\S]*?)(?:\.\.\.)?" is not valid JSON/.exec(message)?.[1];
+  const token = /Unexpected token '(.)'/.exec(message)?.[1];
+  if (snippet === undefined || snippet.length === 0) return undefined;
+  const at = text.indexOf(snippet);
+  if (at < 0) return undefined;
+  const inSnippet = token === undefined ? -1 : snippet.indexOf(token);
+  return at + Math.max(inSnippet, 0);
+}
+
+/** The line of a field path in the text, by finding its keys in order (best effort, for the reader). */
 function lineOfPath(text: string, path: readonly PropertyKey[]): number | undefined {
-  const lastKey = [...path].reverse().find((key): key is string => typeof key === 'string');
-  if (lastKey === undefined) return undefined;
-  const at = text.indexOf(`"${lastKey}"`);
+  let at = -1;
+  for (const key of path) {
+    if (typeof key !== 'string') continue;
+    const next = text.indexOf(`"${key}"`, at + 1);
+    if (next < 0) break;
+    at = next;
+  }
   return at < 0 ? undefined : lineAndColumn(text, at).line;
 }
 
@@ -177,12 +198,12 @@ export function parseTrace(text: string, source: string): TraceParseResult {
     raw = JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message)?.[1];
+    const offset = jsonErrorOffset(text, message);
     const where =
-      position === undefined
+      offset === undefined
         ? ''
         : (() => {
-            const { line, column } = lineAndColumn(text, Number(position));
+            const { line, column } = lineAndColumn(text, offset);
             return ` at line ${line}, column ${column}`;
           })();
     return {

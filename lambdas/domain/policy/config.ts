@@ -61,6 +61,11 @@ export const PolicyConfigSchema = z
       .default(0),
     /** How long consumption pauses on a membership change; weighed against drain time saved. @default 5 */
     rebalancePauseSeconds: nonNegativeSeconds('rebalancePauseSeconds').default(5),
+    /**
+     * Seconds from asking for a task to its consuming (ECS placement, image pull, boot, group join).
+     * Sizing counts the backlog that builds meanwhile. @default 60
+     */
+    taskStartSeconds: nonNegativeSeconds('taskStartSeconds').default(60),
     /** After a scale-out, no further scale-out for this long. @default 60 */
     scaleOutCooldownSeconds: nonNegativeSeconds('scaleOutCooldownSeconds').default(60),
     /** After any scale action, no scale-in for this long. @default 300 */

@@ -15,7 +15,7 @@ import type {
   ScaleDirection,
   TopicObservation,
 } from './input';
-import { drainSeconds, keepsUp, sizeForDrainTarget, type TopicLoad } from './sizing';
+import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget, type TopicLoad } from './sizing';
 
 /** A topic counts as busy (its consumers never waited for data) with at least this much queued work. */
 const BUSY_BACKLOG_SECONDS = 15;
@@ -359,6 +359,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
       drainTargetSeconds: config.drainTargetSeconds,
       utilization: config.targetUtilization,
       pauseSeconds: config.rebalancePauseSeconds,
+      startSeconds: config.taskStartSeconds,
     });
     recommended = sizing.tasks;
     meetsTarget = sizing.meetsTarget;
@@ -377,7 +378,11 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   const drainSecondsRecommended =
     loads === undefined
       ? undefined
-      : drainSeconds(loads, recommended, recommended === current ? 0 : config.rebalancePauseSeconds);
+      : drainSecondsAfterChange(
+          { loads, current, pauseSeconds: config.rebalancePauseSeconds, startSeconds: config.taskStartSeconds },
+          recommended,
+        );
+
   const numbers: Partial<DecisionInputs> = { capacityPerTask, drainSecondsNow, drainSecondsRecommended };
 
   // Partial lag is a lower bound: it may raise the window's maximum but must never lower it.

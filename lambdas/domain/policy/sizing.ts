@@ -68,18 +68,51 @@ export interface DrainSizingRequest {
   readonly drainTargetSeconds: number;
   readonly utilization: number;
   readonly pauseSeconds: number;
+  /** Seconds before an added task consumes (start + join); the backlog keeps growing meanwhile. */
+  readonly startSeconds: number;
+}
+
+/**
+ * The load as it will be when added tasks start consuming: for `startSeconds` the current count keeps
+ * running, so whatever it cannot absorb piles up (on the group and on its busiest member).
+ */
+export function projectLoad(load: TopicLoad, current: number, startSeconds: number): TopicLoad {
+  if (startSeconds <= 0) return load;
+  const busiest = busiestMemberLoad(load, current);
+  const held = busiestMemberPartitions(load.partitions, Math.max(current, 1));
+  const groupGrowth = Math.max(0, load.productionRate - current * load.capacityPerTask) * startSeconds;
+  const busiestGrowth =
+    current <= 0 ? groupGrowth : Math.max(0, busiest.production - load.capacityPerTask) * startSeconds;
+  return {
+    ...load,
+    scalableLag: load.scalableLag + Math.max(groupGrowth, busiestGrowth),
+    maxPartitionLag: load.maxPartitionLag + busiestGrowth / held,
+  };
+}
+
+/** Seconds to drain at `tasks`, counting the start delay and the pause a change costs. */
+export function drainSecondsAfterChange(
+  request: Pick<DrainSizingRequest, 'loads' | 'current' | 'pauseSeconds' | 'startSeconds'>,
+  tasks: number,
+): number {
+  const { loads, current, pauseSeconds, startSeconds } = request;
+  if (tasks === current) return drainSeconds(loads, tasks, 0);
+  if (tasks < current) return drainSeconds(loads, tasks, pauseSeconds);
+  const projected = loads.map((load) => projectLoad(load, current, startSeconds));
+  return startSeconds + drainSeconds(projected, tasks, pauseSeconds);
 }
 
 /**
  * The smallest useful count that keeps up and drains within the target, counting one rebalance pause
- * for any count other than the current one. When none can, the smallest count (useful, or the current
+ * for any count other than the current one, and for added tasks their start delay (the backlog they
+ * will find is larger than today's: one right-sized step instead of several small ones). When none can, the smallest count (useful, or the current
  * one) whose drain time is within 10 % of the best achievable, pauses included: chasing the last few percent with more tasks is how a single
  * slow partition drives a group to max.
  */
 export function sizeForDrainTarget(request: DrainSizingRequest): DrainSizing {
-  const { loads, current, drainTargetSeconds, utilization, pauseSeconds } = request;
+  const { loads, current, drainTargetSeconds, utilization } = request;
   const candidates = usefulCounts(loads.map((load) => load.partitions));
-  const drainAt = (tasks: number): number => drainSeconds(loads, tasks, tasks === current ? 0 : pauseSeconds);
+  const drainAt = (tasks: number): number => drainSecondsAfterChange(request, tasks);
   for (const tasks of candidates) {
     if (keepsUp(loads, tasks, utilization) && drainAt(tasks) <= drainTargetSeconds) return { tasks, meetsTarget: true };
   }

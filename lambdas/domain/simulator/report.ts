@@ -45,6 +45,8 @@ export function oursConfig(parameters: LineupParameters, options: SimulationOpti
     minTasks: parameters.minTasks,
     maxTasks: parameters.maxTasks,
     rebalancePauseSeconds: options.rebalancePauseSeconds,
+    // The operator sets this from their service's observed start time; the model's is that.
+    taskStartSeconds: options.taskStartSeconds,
     rateWindowSeconds: options.rateWindowSeconds,
     ...parameters.ours,
   });

@@ -42,6 +42,8 @@ const configArb: fc.Arbitrary<PolicyConfig> = fc
     maxStepUp: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
     maxStepDown: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
     rebalancePauseSeconds: fc.integer({ min: 0, max: 60 }),
+    taskStartSeconds: fc.integer({ min: 0, max: 120 }),
+    targetUtilization: fc.double({ min: 0.5, max: 1, noNaN: true }),
     lagPerTaskThreshold: fc.integer({ min: 1, max: 100_000 }),
   })
   .map(({ extra, ...rest }) => config({ ...rest, maxTasks: rest.minTasks + extra }));

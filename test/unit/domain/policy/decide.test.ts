@@ -216,6 +216,17 @@ describe('decideScaling: rules', () => {
       6,
     ],
     [
+      'counts the backlog that builds while new tasks start (120 s start: 2 -> 12, not 6)',
+      input(
+        observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })]),
+        known(),
+        config({ taskStartSeconds: 120 }),
+      ),
+      'scale',
+      'drain-target',
+      12,
+    ],
+    [
       'maxStepUp is rounded up to the next useful count (4 + 1 -> 6)',
       input(
         observation(4, [busy({ scalableLag: 120_000, maxPartitionLag: 10_000 })]),

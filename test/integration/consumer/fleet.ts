@@ -147,14 +147,26 @@ export class ConsumerFleet {
     return { code: outcome.code, ms: Date.now() - begun };
   }
 
-  /** Picks a live member that processed something in the last `windowMs` (so a kill lands mid-work). */
-  async busyMember(random: () => number, windowMs = 400): Promise<{ member: Member; busy: boolean } | undefined> {
-    const before = new Map(this.live().map((member) => [member.name, idsFileSize(member)]));
-    await sleep(windowMs);
-    const busy = this.live().filter((member) => idsFileSize(member) > (before.get(member.name) ?? 0));
-    const pool = busy.length > 0 ? busy : this.live();
-    const member = pool[Math.floor(random() * pool.length)];
-    return member === undefined ? undefined : { member, busy: busy.length > 0 };
+  /**
+   * Picks a live member that processed something in the last `windowMs` (so a kill lands mid-work),
+   * waiting up to `maxWaitMs` for one (a member that just joined needs a few seconds to start).
+   */
+  async busyMember(
+    random: () => number,
+    windowMs = 400,
+    maxWaitMs = 6000,
+  ): Promise<{ member: Member; busy: boolean } | undefined> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const before = new Map(this.live().map((member) => [member.name, idsFileSize(member)]));
+      await sleep(windowMs);
+      const busy = this.live().filter((member) => idsFileSize(member) > (before.get(member.name) ?? 0));
+      if (busy.length > 0 || Date.now() > deadline) {
+        const pool = busy.length > 0 ? busy : this.live();
+        const member = pool[Math.floor(random() * pool.length)];
+        return member === undefined ? undefined : { member, busy: busy.length > 0 };
+      }
+    }
   }
 
   async stopAll(): Promise<void> {

@@ -101,6 +101,25 @@ describe('Cloud Run Kafka autoscaler baseline', () => {
 });
 
 describe('ours through the simulator interface', () => {
+  it('scales to zero when idle and back when lag returns (scaleToZero, activationLag)', () => {
+    const rates = [
+      ...Array.from({ length: 20 }, () => 600),
+      ...Array.from({ length: 40 }, () => 0),
+      ...Array.from({ length: 20 }, () => 600),
+    ];
+    const trace = constantTrace({ production: { orders: rates }, initialTasks: 3 });
+    const policy = oursPolicy({ ...defaultPolicyConfig, scaleToZero: true, activationLag: 100, taskStartSeconds: 40 });
+    const result = simulate(trace, policy);
+    const toZero = result.scaleEvents.find((event) => event.to === 0);
+    expect(toZero?.reason).toBe('scale:scale-to-zero');
+    expect(toZero?.second).toBeGreaterThan(20 * 60 + 600);
+    const back = result.scaleEvents.find((event) => event.from === 0);
+    expect(back?.reason).toBe('scale:activation');
+    expect(back?.second).toBeGreaterThanOrEqual(60 * 60);
+    expect(back?.second).toBeLessThan(60 * 60 + 120);
+    expect(result.series.at(-1)?.tasks).toBeGreaterThan(0);
+  });
+
   it('a dry run decides but never changes the count', () => {
     const policy = oursPolicy({ ...defaultPolicyConfig, dryRun: true });
     const result = simulate(constantTrace({ rate: 1000, minutes: 20, initialTasks: 1 }), policy);

@@ -243,26 +243,26 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   }
 
   const bounds = taskBounds(partitionCounts, config);
-  const hold = (rule: PolicyRule, recommended: number, extra: Partial<DecisionInputs>, next: PolicyMemory) =>
-    ({
-      decision: {
-        kind: 'hold',
-        rule,
-        recommended,
-        inputs: {
-          ...baseInputs,
-          recommended,
-          lower: bounds.lower,
-          upper: bounds.upper,
-          capacityPerTask: undefined,
-          drainSecondsNow: undefined,
-          drainSecondsRecommended: undefined,
-          detail: '',
-          ...extra,
-        },
-      },
-      memory: next,
-    }) satisfies PolicyOutcome;
+  const inputsFor = (recommended: number, extra: Partial<DecisionInputs>): DecisionInputs => ({
+    ...baseInputs,
+    recommended,
+    lower: bounds.lower,
+    upper: bounds.upper,
+    capacityPerTask: undefined,
+    drainSecondsNow: undefined,
+    drainSecondsRecommended: undefined,
+    detail: '',
+    ...extra,
+  });
+  const hold = (
+    rule: PolicyRule,
+    recommended: number,
+    extra: Partial<DecisionInputs>,
+    next: PolicyMemory,
+  ): PolicyOutcome => ({
+    decision: { kind: 'hold', rule, recommended, inputs: inputsFor(recommended, extra) },
+    memory: next,
+  });
   const scale = (rule: PolicyRule, to: number, extra: Partial<DecisionInputs>, next: PolicyMemory): PolicyOutcome => {
     const direction: ScaleDirection = to > current ? 'out' : 'in';
     return {
@@ -273,17 +273,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
         direction,
         rule,
         dryRun: config.dryRun,
-        inputs: {
-          ...baseInputs,
-          recommended: to,
-          lower: bounds.lower,
-          upper: bounds.upper,
-          capacityPerTask: undefined,
-          drainSecondsNow: undefined,
-          drainSecondsRecommended: undefined,
-          detail: '',
-          ...extra,
-        },
+        inputs: inputsFor(to, extra),
       },
       // A dry run changes nothing, so it must not start cooldowns either.
       memory: config.dryRun

@@ -1,5 +1,5 @@
-import type { GroupMeasurement, MeasuredGroup } from '../../lambdas/application/measure';
-import type { PartitionLag } from '../../lambdas/domain/lag/partition-lag';
+import type { MeasuredTarget, TargetMeasurement } from '../../lambdas/application/measure';
+import { partitionKey, type PartitionLag, type TimeLag } from '../../lambdas/domain/lag';
 
 const dash = (value: bigint | number | string | undefined): string => (value === undefined ? '-' : String(value));
 
@@ -19,6 +19,14 @@ function note(p: PartitionLag): string {
   }
 }
 
+/** A time lag as a person reads it: `-` unknown, `>=` a lower bound. */
+export function formatTimeLag(t: TimeLag | undefined): string {
+  if (!t || t.kind === 'unknown') return '-';
+  const s = t.ms / 1000;
+  const text = s < 60 ? `${s.toFixed(1)}s` : s < 3600 ? `${(s / 60).toFixed(1)}m` : `${(s / 3600).toFixed(1)}h`;
+  return t.kind === 'lower-bound' ? `>=${text}` : text;
+}
+
 function columns(rows: readonly (readonly string[])[]): string {
   const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
   return rows
@@ -31,14 +39,27 @@ function columns(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-/** Kafka's `kafka-consumer-groups --describe` table, with the case of each partition. */
-export function formatGroup(m: MeasuredGroup): string {
+/** Kafka's `kafka-consumer-groups --describe` table, with time lag, health and the case of each partition. */
+export function formatGroup(m: MeasuredTarget): string {
   const owner = new Map<string, { memberId: string; host: string; clientId: string }>();
   for (const member of m.snapshot.members) {
     for (const a of member.assignment) for (const p of a.partitions) owner.set(`${a.topic}/${p}`, member);
   }
-  const s = m.summary;
-  const header = `GROUP ${s.group}  state=${s.state}  members=${s.memberCount} (idle ${s.idleMembers})  total-lag=${s.totalLag}${s.lagIsLowerBound ? '+' : ''}  max-lag=${s.maxPartitionLag}  partitions-with-lag=${s.partitionsWithLag}/${s.partitionCount}  lost=${s.lostRecords}  isolation=${m.snapshot.isolation}`;
+  const timeLags = new Map(m.lag.timeLag.partitions.map((t) => [partitionKey(t), t.timeLag]));
+  const health = new Map(m.lag.health.partitions.map((h) => [partitionKey(h), h.status]));
+  const s = m.lag.summary;
+  const header = [
+    `GROUP ${s.group}`,
+    `state=${s.state}`,
+    `status=${m.lag.health.status}`,
+    `members=${s.memberCount} (idle ${s.idleMembers})`,
+    `total-lag=${s.totalLag}${s.lagIsLowerBound ? '+' : ''}`,
+    `max-lag=${s.maxPartitionLag}`,
+    `partitions-with-lag=${s.partitionsWithLag}/${s.partitionCount}`,
+    `time-lag=${m.lag.timeLag.group.kind === 'known' ? formatTimeLag({ kind: 'estimated', ms: m.lag.timeLag.group.ms, producedAtMs: 0 }) : '-'}`,
+    `lost=${s.lostRecords}`,
+    `isolation=${m.snapshot.isolation}`,
+  ].join('  ');
   const rows = [
     [
       'GROUP',
@@ -47,13 +68,16 @@ export function formatGroup(m: MeasuredGroup): string {
       'CURRENT-OFFSET',
       'LOG-END-OFFSET',
       'LAG',
+      'TIME-LAG',
+      'STATUS',
       'CONSUMER-ID',
       'HOST',
       'CLIENT-ID',
       'NOTE',
     ],
-    ...m.partitions.map((p) => {
-      const member = owner.get(`${p.topic}/${p.partition}`);
+    ...m.lag.partitions.map((p) => {
+      const key = partitionKey(p);
+      const member = owner.get(key);
       const committed = p.kind === 'no-commit' ? undefined : p.committed;
       const end = p.kind === 'unavailable' ? undefined : p.end;
       const lag = p.kind === 'unavailable' ? undefined : p.lag;
@@ -64,6 +88,8 @@ export function formatGroup(m: MeasuredGroup): string {
         dash(committed),
         dash(end),
         dash(lag),
+        formatTimeLag(timeLags.get(key)),
+        dash(health.get(key)),
         dash(member?.memberId),
         dash(member?.host),
         dash(member?.clientId),
@@ -74,7 +100,7 @@ export function formatGroup(m: MeasuredGroup): string {
   return `${header}\n${columns(rows)}`;
 }
 
-export function formatMeasurements(measurements: readonly GroupMeasurement[]): string {
+export function formatMeasurements(measurements: readonly TargetMeasurement[]): string {
   return measurements
     .map((m) => {
       switch (m.kind) {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { KafkajsOffsetReader } from '../../lambdas/adapters/kafka/kafkajs-offset-reader';
-import { measureGroups } from '../../lambdas/application/measure';
+import { measureGroups, type TargetMeasurement } from '../../lambdas/application/measure';
+import { emptyOffsetHistory, type OffsetHistory } from '../../lambdas/domain/lag';
 import type { OffsetResetPolicy } from '../../lambdas/domain/lag/partition-lag';
 import type { IsolationLevel } from '../../lambdas/domain/lag/snapshot';
 import { systemClock } from '../../lambdas/ports/clock';
@@ -20,6 +21,8 @@ interface LagFlags {
   readonly resetPolicy: OffsetResetPolicy;
   readonly json: boolean;
   readonly timeout: string;
+  readonly samples: string;
+  readonly interval: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -46,6 +49,8 @@ export function registerLag(program: Command): void {
         .default('latest'),
     )
     .option('--json', 'machine-readable output (offsets as strings)', false)
+    .option('--samples <n>', 'read this many times to measure time lag, rates and health (1: offsets only)', '1')
+    .option('--interval <seconds>', 'seconds between samples', '5')
     .option('--timeout <seconds>', 'give up after this many seconds', '30');
   addKafkaOptions(command).action(async (flags: LagFlags) => {
     if (flags.group.length === 0 && !flags.allGroups)
@@ -65,8 +70,24 @@ export function registerLag(program: Command): void {
         return;
       }
       const topics = flags.topic.length > 0 ? flags.topic : undefined;
-      const results = await reader.read(groups.map((group) => ({ group, topics, isolation: flags.isolation })));
-      const measurements = measureGroups(results, { offsetResetPolicy: () => flags.resetPolicy });
+      const samples = Number(flags.samples);
+      const intervalMs = Number(flags.interval) * 1000;
+      if (!Number.isInteger(samples) || samples < 1)
+        throw new Error(`--samples must be a whole number >= 1, got '${flags.samples}'`);
+      if (!(intervalMs >= 0)) throw new Error(`--interval must be a number of seconds >= 0, got '${flags.interval}'`);
+      // Each sample extends an in-memory history, as the Lambda's state store does between ticks.
+      const history = new Map<string, OffsetHistory>();
+      let measurements: TargetMeasurement[] = [];
+      for (let sample = 0; sample < samples; sample++) {
+        if (sample > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        const results = await reader.read(groups.map((group) => ({ group, topics, isolation: flags.isolation })));
+        measurements = measureGroups(results, {
+          now: Date.now(),
+          offsetResetPolicy: () => flags.resetPolicy,
+          history: (group) => history.get(group) ?? emptyOffsetHistory,
+        });
+        for (const m of measurements) if (m.kind === 'measured') history.set(m.snapshot.group, m.lag.nextHistory);
+      }
       console.log(flags.json ? toJson(measurements) : formatMeasurements(measurements));
       if (measurements.some((m) => m.kind !== 'measured')) process.exitCode = 2;
     } finally {

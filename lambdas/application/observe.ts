@@ -1,56 +1,38 @@
+import type { MaxTimeLag, Rate } from '../domain/lag';
 import type { DataFreshness, PolicyObservation, TopicObservation } from '../domain/policy';
 import type { ServiceStatus } from '../ports/service-capacity';
-import type { GroupMeasurement } from './measure';
+import type { TargetMeasurement } from './measure';
 
-/** Numbers the lag engine derives from history (time lag, rates, stalled partitions), per topic. */
-export interface TopicHistoryFacts {
-  readonly timeLagSeconds: number | undefined;
-  readonly productionRate: number | undefined;
-  readonly consumptionRate: number | undefined;
-  /** The busiest partition's production rate (msg/s): a hot partition bounds what more tasks can do. */
-  readonly maxPartitionProductionRate: number | undefined;
-  /** Lag of partitions the health rules found STALLED: scaling cannot fix it. */
-  readonly stalledLag: bigint;
-}
-
-const noHistory: TopicHistoryFacts = {
-  timeLagSeconds: undefined,
-  productionRate: undefined,
-  consumptionRate: undefined,
-  maxPartitionProductionRate: undefined,
-  stalledLag: 0n,
-};
+export const seconds = (t: MaxTimeLag): number | undefined => (t.kind === 'known' ? t.ms / 1000 : undefined);
+export const perSecond = (r: Rate): number | undefined => (r.kind === 'known' ? r.perSecond : undefined);
 
 /**
  * What the policy sees of one target this tick. A read that failed or found no group is `missing`
- * data (the policy then holds); some unreadable partitions make it `partial` (never scales in).
+ * data (the policy then holds); unreadable partitions make it `partial` (it never scales in on that).
+ * The lag of STALLED partitions is excluded: more tasks do not move a partition its member holds still.
  */
-export function observe(
-  measurement: GroupMeasurement | undefined,
-  service: ServiceStatus,
-  history: ReadonlyMap<string, TopicHistoryFacts>,
-): PolicyObservation {
+export function observe(measurement: TargetMeasurement | undefined, service: ServiceStatus): PolicyObservation {
   if (measurement?.kind !== 'measured') {
     return { topics: [], group: { state: 'Unknown', members: 0, freshness: 'missing' }, service };
   }
-  const { summary } = measurement;
+  const { summary, scaling, rates } = measurement.lag;
   const members = summary.memberCount;
-  const topics = summary.topics.map((t): TopicObservation => {
-    const facts = history.get(t.topic) ?? noHistory;
-    const stalled = facts.stalledLag > t.totalLag ? t.totalLag : facts.stalledLag;
+  const topics = scaling.map((s): TopicObservation => {
+    const topic = summary.topics.find((t) => t.topic === s.topic);
+    const rate = rates.find((r) => r.topic === s.topic);
+    const consumption = rate ? perSecond(rate.consumption) : undefined;
     return {
-      topic: t.topic,
-      partitions: t.partitionCount,
-      scalableLag: Number(t.totalLag - stalled),
-      excludedLag: Number(stalled),
-      maxPartitionLag: Number(t.maxPartitionLag),
-      productionRate: facts.productionRate,
-      maxPartitionProductionRate: facts.maxPartitionProductionRate,
-      consumptionRatePerTask:
-        facts.consumptionRate !== undefined && members > 0 ? facts.consumptionRate / members : undefined,
-      timeLagSeconds: facts.timeLagSeconds,
+      topic: s.topic,
+      partitions: topic?.partitionCount ?? 0,
+      scalableLag: Number(s.scalableLag),
+      excludedLag: Number(s.excludedLag),
+      maxPartitionLag: Number(s.maxScalablePartitionLag),
+      productionRate: rate ? perSecond(rate.production) : undefined,
+      maxPartitionProductionRate: undefined,
+      consumptionRatePerTask: consumption !== undefined && members > 0 ? consumption / members : undefined,
+      timeLagSeconds: seconds(s.scalableTimeLag),
     };
   });
-  const freshness: DataFreshness = summary.kinds.unavailable > 0 ? 'partial' : 'complete';
+  const freshness: DataFreshness = summary.lagIsLowerBound ? 'partial' : 'complete';
   return { topics, group: { state: summary.state, members, freshness }, service };
 }

@@ -1,25 +1,56 @@
 import type { ScalingDecision } from '../domain/policy';
 import type { MetricDatum } from '../ports/metrics-sink';
 import type { ServiceStatus } from '../ports/service-capacity';
-import type { GroupMeasurement } from './measure';
+import type { TargetMeasurement } from './measure';
+import { perSecond, seconds } from './observe';
+
+const healthValue = { OK: 0, WARN: 1, ERR: 2 } as const;
 
 /**
  * Lag metrics of one group and of each of its topics (MSK's names where they mean the same:
  * SumOffsetLag, MaxOffsetLag). Nothing is published for a group that could not be read: a missing
  * point is honest where a zero would hide the failure (alarms treat missing data explicitly).
  */
-export function lagMetrics(group: string, m: GroupMeasurement | undefined, timestampMs: number): MetricDatum[] {
+export function lagMetrics(group: string, m: TargetMeasurement | undefined, timestampMs: number): MetricDatum[] {
   if (m?.kind !== 'measured') return [];
+  const { summary, timeLag, rates, health } = m.lag;
+  const groupDims = { ConsumerGroup: group };
   const scopes = [
-    { dimensions: { ConsumerGroup: group }, totals: m.summary },
-    ...m.summary.topics.map((t) => ({ dimensions: { ConsumerGroup: group, Topic: t.topic }, totals: t })),
+    { dimensions: groupDims, totals: summary, timeLag: timeLag.group, rate: undefined },
+    ...summary.topics.map((t) => ({
+      dimensions: { ConsumerGroup: group, Topic: t.topic },
+      totals: t,
+      timeLag: timeLag.topics.find((x) => x.topic === t.topic)?.timeLag,
+      rate: rates.find((r) => r.topic === t.topic),
+    })),
   ];
-  return scopes.flatMap(({ dimensions, totals }): MetricDatum[] => [
-    { name: 'SumOffsetLag', value: Number(totals.totalLag), unit: 'Count', dimensions, timestampMs },
-    { name: 'MaxOffsetLag', value: Number(totals.maxPartitionLag), unit: 'Count', dimensions, timestampMs },
-    { name: 'PartitionsWithLag', value: totals.partitionsWithLag, unit: 'Count', dimensions, timestampMs },
-    { name: 'OffsetsLost', value: Number(totals.lostRecords), unit: 'Count', dimensions, timestampMs },
-  ]);
+  const out = scopes.flatMap(({ dimensions, totals, timeLag: lag, rate }): MetricDatum[] => {
+    const metrics: MetricDatum[] = [
+      { name: 'SumOffsetLag', value: Number(totals.totalLag), unit: 'Count', dimensions, timestampMs },
+      { name: 'MaxOffsetLag', value: Number(totals.maxPartitionLag), unit: 'Count', dimensions, timestampMs },
+      { name: 'PartitionsWithLag', value: totals.partitionsWithLag, unit: 'Count', dimensions, timestampMs },
+      { name: 'OffsetsLost', value: Number(totals.lostRecords), unit: 'Count', dimensions, timestampMs },
+    ];
+    const timeLagSeconds = lag ? seconds(lag) : undefined;
+    if (timeLagSeconds !== undefined) {
+      metrics.push({ name: 'EstimatedMaxTimeLag', value: timeLagSeconds, unit: 'Seconds', dimensions, timestampMs });
+    }
+    const production = rate ? perSecond(rate.production) : undefined;
+    const consumption = rate ? perSecond(rate.consumption) : undefined;
+    if (production !== undefined)
+      metrics.push({ name: 'ProductionRate', value: production, unit: 'Count/Second', dimensions, timestampMs });
+    if (consumption !== undefined)
+      metrics.push({ name: 'ConsumptionRate', value: consumption, unit: 'Count/Second', dimensions, timestampMs });
+    return metrics;
+  });
+  out.push({
+    name: 'HealthStatus',
+    value: healthValue[health.status],
+    unit: 'None',
+    dimensions: groupDims,
+    timestampMs,
+  });
+  return out;
 }
 
 /** The scaler's own metrics for a target: task counts, the recommendation, actions and errors. */

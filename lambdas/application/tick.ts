@@ -9,7 +9,8 @@ import type { MetricDatum, MetricsSink } from '../ports/metrics-sink';
 import type { OffsetReader } from '../ports/offset-reader';
 import type { ServiceCapacity } from '../ports/service-capacity';
 import { StateConflictError, type StateStore } from '../ports/state-store';
-import { measureGroups, type GroupMeasurement } from './measure';
+import { emptyOffsetHistory, historyFromJson, historyToJson, type OffsetHistory } from '../domain/lag';
+import { measureGroups, type TargetMeasurement } from './measure';
 import { observe } from './observe';
 import { initialTargetState, type TargetState } from './target-state';
 import { scalerMetrics, lagMetrics } from './tick-metrics';
@@ -45,14 +46,29 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
  */
 export async function runTick(config: ScalerConfig, deps: TickDependencies): Promise<TickReport> {
   const startedAtMs = deps.clock.now();
-  const byGroup = new Map<string, GroupMeasurement>();
+  const byGroup = new Map<string, TargetMeasurement>();
   let kafkaError: string | undefined;
+  // History lives in each target's state; load it before measuring (one read per target).
+  const loaded = new Map<string, StoredTarget>();
+  await Promise.all(
+    config.targets.map(async (t) => {
+      const id = targetId(t);
+      loaded.set(id, await loadState(deps, id));
+    }),
+  );
+  const historyOf = new Map(
+    config.targets.map((t) => [t.group, loaded.get(targetId(t))?.history ?? emptyOffsetHistory]),
+  );
   try {
     const results: readonly GroupReadResult[] = await deps.reader.read(
       config.targets.map((t) => ({ group: t.group, topics: t.topics, isolation: t.isolation })),
     );
     const resetPolicy = new Map(config.targets.map((t) => [t.group, t.offsetResetPolicy]));
-    const measured = measureGroups(results, { offsetResetPolicy: (group) => resetPolicy.get(group) ?? 'latest' });
+    const measured = measureGroups(results, {
+      now: deps.clock.now(),
+      offsetResetPolicy: (group) => resetPolicy.get(group) ?? 'latest',
+      history: (group) => historyOf.get(group) ?? emptyOffsetHistory,
+    });
     for (const m of measured) byGroup.set(m.kind === 'measured' ? m.snapshot.group : m.group, m);
   } catch (error) {
     // Every target still runs: with missing data the policy holds (never scales in).
@@ -63,7 +79,14 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
   const limit = pLimit(config.concurrency);
   const outcomes = await Promise.all(
     config.targets.map((target) =>
-      limit(() => tickTarget(config, target, byGroup.get(target.group), kafkaError, deps)),
+      limit(() =>
+        tickTarget(
+          config,
+          target,
+          { measurement: byGroup.get(target.group), stored: loaded.get(targetId(target)), kafkaError },
+          deps,
+        ),
+      ),
     ),
   );
   const report = {
@@ -89,33 +112,68 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
   return report;
 }
 
+interface StoredTarget {
+  readonly version: number | undefined;
+  readonly state: TargetState;
+  readonly history: OffsetHistory;
+  readonly error: string | undefined;
+}
+
+async function loadState(deps: TickDependencies, id: string): Promise<StoredTarget> {
+  try {
+    const stored = await deps.store.load(id);
+    const state = stored?.state ?? initialTargetState;
+    const parsed = state.lagHistory === undefined ? undefined : historyFromJson(state.lagHistory);
+    if (parsed?.kind === 'invalid') {
+      deps.logger.warn('stored lag history is unreadable; starting a new one', {
+        target: id,
+        field: parsed.field,
+        problem: parsed.problem,
+      });
+    }
+    return {
+      version: stored?.version,
+      state,
+      history: parsed?.kind === 'valid' ? parsed.history : emptyOffsetHistory,
+      error: undefined,
+    };
+  } catch (error) {
+    return { version: undefined, state: initialTargetState, history: emptyOffsetHistory, error: errorMessage(error) };
+  }
+}
+
 async function tickTarget(
   config: ScalerConfig,
   target: TargetConfig,
-  measurement: GroupMeasurement | undefined,
-  kafkaError: string | undefined,
+  facts: {
+    measurement: TargetMeasurement | undefined;
+    stored: StoredTarget | undefined;
+    kafkaError: string | undefined;
+  },
   deps: TickDependencies,
 ): Promise<{ outcome: TargetOutcome; metrics: MetricDatum[] }> {
+  const { measurement, stored, kafkaError } = facts;
   const id = targetId(target);
   const now = deps.clock.now();
   const group = lagMetrics(target.group, measurement, now);
   try {
-    const stored = await deps.store.load(id);
-    const state = stored?.state ?? initialTargetState;
+    if (!stored || stored.error !== undefined)
+      throw new Error(`cannot load the state of target ${id}: ${stored?.error ?? 'not loaded'}`);
+    const state = stored.state;
     const service = await deps.capacity.describe(target.service);
-    const observation = observe(measurement, service, new Map());
+    const observation = observe(measurement, service);
     const policy = { ...target.policy, dryRun: target.policy.dryRun || config.dryRun };
     const { decision, memory } = decideScaling({ observation, memory: state.policy, config: policy }, now);
     const willAct = decision.kind === 'scale' && !decision.dryRun;
     const next: TargetState = {
       schema: 1,
       policy: memory,
-      lagHistory: state.lagHistory,
+      lagHistory: measurement?.kind === 'measured' ? historyToJson(measurement.lag.nextHistory) : state.lagHistory,
       lastDecision: { atMs: now, decision, acted: willAct, dryRun: policy.dryRun },
     };
     // Saving first claims the decision: an overlapping tick that loaded the same version fails here.
     try {
-      await deps.store.save(id, next, stored?.version);
+      await deps.store.save(id, next, stored.version);
     } catch (error) {
       if (!(error instanceof StateConflictError)) throw error;
       deps.logger.warn('another invocation handled this target; not acting', { target: id });

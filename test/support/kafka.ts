@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { createInternalCluster, type InternalCluster } from '../../lambdas/adapters/kafka/internal-cluster';
 import { services } from './services';
 
 /** A kafkajs client on the test broker, for arranging scenarios (the product code has its own). */
@@ -23,14 +24,65 @@ export async function produce(kafka: Kafka, topic: string, perPartition: readonl
   await producer.disconnect();
 }
 
-/** Commits offsets for a group without members (as a consumer that stopped would have left them). */
-export async function commit(admin: Admin, groupId: string, topic: string, offsets: Readonly<Record<number, number>>) {
-  await admin.setOffsets({
+interface Coordinator {
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<unknown>;
+}
+type ClusterWithCoordinator = InternalCluster & {
+  findGroupCoordinator(args: { groupId: string }): Promise<Coordinator>;
+};
+const clusters = new WeakMap<Kafka, Promise<ClusterWithCoordinator>>();
+
+/**
+ * Commits offsets for a group without members, as a consumer that stopped would have left them.
+ * A standalone OffsetCommit (generation -1) takes milliseconds; kafkajs's admin.setOffsets joins the
+ * group with a whole consumer and waits for a fetch (seconds per call).
+ */
+export async function commit(kafka: Kafka, groupId: string, topic: string, offsets: Readonly<Record<number, number>>) {
+  let cluster = clusters.get(kafka);
+  if (!cluster) {
+    const created = createInternalCluster(kafka, 'read_uncommitted') as ClusterWithCoordinator;
+    cluster = created.connect().then(() => created);
+    clusters.set(kafka, cluster);
+  }
+  const coordinator = await (await cluster).findGroupCoordinator({ groupId });
+  await coordinator.offsetCommit({
     groupId,
-    topic,
-    partitions: Object.entries(offsets).map(([partition, offset]) => ({
-      partition: Number(partition),
-      offset: String(offset),
-    })),
+    groupGenerationId: -1,
+    memberId: '',
+    topics: [
+      {
+        topic,
+        partitions: Object.entries(offsets).map(([partition, offset]) => ({
+          partition: Number(partition),
+          offset: String(offset),
+        })),
+      },
+    ],
   });
+}
+
+/** Closes the connections `commit` opened for this client. */
+export async function closeCommitter(kafka: Kafka): Promise<void> {
+  const cluster = clusters.get(kafka);
+  clusters.delete(kafka);
+  if (cluster) await (await cluster).disconnect();
+}
+
+/**
+ * Deletes records below `offset` (the log start moves up, as retention would). kafkajs resolves the
+ * partition leader from cached metadata, which may not know a just-created topic yet: refresh first.
+ */
+export async function deleteRecordsBelow(
+  admin: Admin,
+  topic: string,
+  partition: number,
+  offset: number,
+): Promise<void> {
+  await admin.fetchTopicMetadata({ topics: [topic] });
+  await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset: String(offset) }] });
 }

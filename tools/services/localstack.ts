@@ -114,8 +114,9 @@ interface LocalstackHealth {
 
 export async function localstackHealth(endpoint: string): Promise<LocalstackHealth> {
   const response = await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
+  const body = await response.text();
   if (!response.ok) throw new ServiceError(`LocalStack health answered HTTP ${response.status}`);
-  return (await response.json()) as LocalstackHealth;
+  return JSON.parse(body) as LocalstackHealth;
 }
 
 async function healthy(service: RunningService): Promise<boolean> {

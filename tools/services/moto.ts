@@ -35,6 +35,8 @@ async function start(): Promise<RunningService> {
 
 async function healthy(service: RunningService): Promise<boolean> {
   const response = await fetch(`${service.endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) });
+  // Always read the body: an unread body left on a pooled connection can crash undici later.
+  await response.arrayBuffer();
   return response.ok;
 }
 

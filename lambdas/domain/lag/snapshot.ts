@@ -7,13 +7,7 @@
 export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
 /** Kafka's group states as the coordinator reports them, plus Unknown for anything else. */
-export type GroupState =
-  | 'Stable'
-  | 'PreparingRebalance'
-  | 'CompletingRebalance'
-  | 'Empty'
-  | 'Dead'
-  | 'Unknown';
+export type GroupState = 'Stable' | 'PreparingRebalance' | 'CompletingRebalance' | 'Empty' | 'Dead' | 'Unknown';
 
 /** The log's bounds for one partition, or why they could not be read. */
 export type PartitionEnd =

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import { commit, createTopic, produce, testKafka } from '../../support/kafka';
+import { commit, createTopic, deleteRecordsBelow, produce, testKafka } from '../../support/kafka';
 import { services, uniqueName } from '../../support/services';
 
 function lagscaler(...args: string[]) {
@@ -23,8 +23,8 @@ describe('lagscaler lag (the command line, real broker)', () => {
     await admin.connect();
     await createTopic(admin, topic, 3);
     await produce(kafka, topic, [10, 10, 10]);
-    await commit(admin, group, topic, { 0: 4, 1: 10, 2: 2 });
-    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 2, offset: '6' }] });
+    await commit(kafka, group, topic, { 0: 4, 1: 10, 2: 2 });
+    await deleteRecordsBelow(admin, topic, 2, 6);
   });
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] });
@@ -34,16 +34,37 @@ describe('lagscaler lag (the command line, real broker)', () => {
   it('prints per-partition lag with the group line, and names records lost below the log start', () => {
     const { status, stdout } = lagscaler('--brokers', services().kafkaBrokers, '--group', group);
     expect(status).toBe(0);
-    expect(stdout).toContain(`GROUP ${group}  state=Empty  members=0 (idle 0)  total-lag=10`);
+    expect(stdout).toContain(`GROUP ${group}  state=Empty`);
+    expect(stdout).toContain('members=0 (idle 0)  total-lag=10');
     expect(stdout).toMatch(new RegExp(`${group}\\s+${topic}\\s+0\\s+4\\s+10\\s+6\\s`));
     expect(stdout).toMatch(/2\s+2\s+10\s+4\s.*4 records lost \(deleted before consumed\)/);
   });
 
+  it('--samples measures time lag and health over several reads', () => {
+    const { status, stdout } = lagscaler(
+      '--brokers',
+      services().kafkaBrokers,
+      '--group',
+      group,
+      '--samples',
+      '3',
+      '--interval',
+      '0.5',
+    );
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/TIME-LAG\s+STATUS/);
+    // Partition 1 is caught up: time lag 0 whatever the history, and its status is decided.
+    expect(stdout).toMatch(new RegExp(`${group}\\s+${topic}\\s+1\\s+10\\s+10\\s+0\\s+0\\.0s\\s+OK`));
+  });
+
   it('--json gives the same numbers as data, offsets as strings', () => {
     const { stdout } = lagscaler('--brokers', services().kafkaBrokers, '--group', group, '--json');
-    const [measured] = JSON.parse(stdout) as { kind: string; summary: { totalLag: string; lostRecords: string } }[];
+    const [measured] = JSON.parse(stdout) as {
+      kind: string;
+      lag: { summary: { totalLag: string; lostRecords: string } };
+    }[];
     expect(measured?.kind).toBe('measured');
-    expect(measured?.summary).toMatchObject({ totalLag: '10', lostRecords: '4' });
+    expect(measured?.lag.summary).toMatchObject({ totalLag: '10', lostRecords: '4' });
   });
 
   it('an unknown group is reported as not found with exit code 2, never as zero lag', () => {

@@ -41,7 +41,7 @@ describe('KafkajsOffsetReader faults and authentication (real broker)', () => {
     const topic = uniqueName('patient-checkout');
     const group = uniqueName('billing');
     await createTopic(admin, topic, 1);
-    await commit(admin, group, topic, { 0: 0 });
+    await commit(kafka, group, topic, { 0: 0 });
     const reader = readerFor({ brokers: [services().kafkaSaslBrokers], sasl: { mechanism, ...saslUser } });
     const [result] = await reader.read([{ group }]);
     expect(result?.kind).toBe('ok');

@@ -4,7 +4,7 @@ import { KafkajsOffsetReader } from '../../../lambdas/adapters/kafka/kafkajs-off
 import type { GroupSnapshot, PartitionSnapshot } from '../../../lambdas/domain/lag/snapshot';
 import type { GroupSelection } from '../../../lambdas/ports/offset-reader';
 import { describeGroups, type DescribedPartition } from '../../support/consumer-group-command';
-import { commit, createTopic, produce, testKafka } from '../../support/kafka';
+import { commit, createTopic, deleteRecordsBelow, produce, testKafka } from '../../support/kafka';
 import { eventually, services, uniqueName } from '../../support/services';
 
 /** Our view of a partition in the oracle's terms (CURRENT-OFFSET, LOG-END-OFFSET, LAG). */
@@ -82,7 +82,7 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
   it('a group with no members: committed offsets, end offsets and lag equal the oracle', async () => {
     const name = await topic(4, [30, 20, 10, 5]);
     const group = uniqueName('billing');
-    await commit(admin, group, name, { 0: 10, 1: 20, 2: 3, 3: 0 });
+    await commit(kafka, group, name, { 0: 10, 1: 20, 2: 3, 3: 0 });
     const snapshot = await readOne({ group });
     expect(snapshot.state).toBe('Empty');
     expect(snapshot.members).toEqual([]);
@@ -93,7 +93,7 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
   it('a group with commits on only some partitions reports the rest as never committed', async () => {
     const name = await topic(4, [8, 8, 8, 8]);
     const group = uniqueName('housekeeping');
-    await commit(admin, group, name, { 1: 5 });
+    await commit(kafka, group, name, { 1: 5 });
     const snapshot = await readOne({ group, topics: [name] });
     expect(snapshot.partitions.map((p) => p.committed)).toEqual([
       { kind: 'none' },
@@ -108,8 +108,8 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
     const checkout = await topic(3, [5, 6, 7]);
     const admissions = await topic(2, [9, 4]);
     const group = uniqueName('pharmacy');
-    await commit(admin, group, checkout, { 0: 1, 1: 2, 2: 3 });
-    await commit(admin, group, admissions, { 0: 9, 1: 0 });
+    await commit(kafka, group, checkout, { 0: 1, 1: 2, 2: 3 });
+    await commit(kafka, group, admissions, { 0: 9, 1: 0 });
     const snapshot = await readOne({ group });
     expect(new Set(snapshot.partitions.map((p) => p.topic))).toEqual(new Set([checkout, admissions]));
     await expectSameAsOracle(group, snapshot);
@@ -127,16 +127,23 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
         await consumer.subscribe({ topic: name, fromBeginning: true });
         await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
       }
-      await consumers[0]?.commitOffsets([{ topic: name, partition: 0, offset: '7' }]);
-      const snapshot = await eventually(
-        'a stable group with both members assigned',
+      const stable = async () => {
+        const s = await readOne({ group, topics: [name] });
+        const assigned = s.members.flatMap((m) => m.assignment.flatMap((a) => a.partitions));
+        return s.state === 'Stable' && s.members.length === 2 && assigned.length === 4 ? s : undefined;
+      };
+      await eventually('a stable group with both members assigned', stable, { timeoutMs: 30_000 });
+      // A member commits within the current generation (a commit during a rebalance is refused).
+      await eventually(
+        'a commit by a member',
         async () => {
-          const s = await readOne({ group, topics: [name] });
-          const assigned = s.members.flatMap((m) => m.assignment.flatMap((a) => a.partitions));
-          return s.state === 'Stable' && s.members.length === 2 && assigned.length === 4 ? s : undefined;
+          await consumers[0]?.commitOffsets([{ topic: name, partition: 0, offset: '7' }]);
+          return true;
         },
-        { timeoutMs: 30_000 },
+        { timeoutMs: 20_000 },
       );
+      const snapshot = await eventually('the group to be stable again', stable, { timeoutMs: 30_000 });
+      expect(snapshot.partitions.find((p) => p.partition === 0)?.committed).toEqual({ kind: 'committed', offset: 7n });
       const oracle = await expectSameAsOracle(group, snapshot);
       for (const row of oracle) {
         const owner = snapshot.members.find((m) => m.assignment.some((a) => a.partitions.includes(row.partition)));
@@ -150,8 +157,8 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
   it('records deleted below the committed offset move the log start; offsets still equal the oracle', async () => {
     const name = await topic(2, [50, 50]);
     const group = uniqueName('billing');
-    await commit(admin, group, name, { 0: 10, 1: 45 });
-    await admin.deleteTopicRecords({ topic: name, partitions: [{ partition: 0, offset: '30' }] });
+    await commit(kafka, group, name, { 0: 10, 1: 45 });
+    await deleteRecordsBelow(admin, name, 0, 30);
     const snapshot = await readOne({ group });
     expect(snapshot.partitions[0]?.end).toEqual({ kind: 'available', logStart: 30n, end: 50n });
     expect(snapshot.partitions[1]?.end).toEqual({ kind: 'available', logStart: 0n, end: 50n });
@@ -169,7 +176,7 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
     await openTx.send({ topic: name, messages: Array.from({ length: 5 }, (_, i) => ({ value: `b${i}` })) }); // 11-15
     try {
       const group = uniqueName('billing');
-      await commit(admin, group, name, { 0: 11 });
+      await commit(kafka, group, name, { 0: 11 });
       const uncommitted = await readOne({ group, isolation: 'read_uncommitted' });
       const readCommitted = await readOne({ group, isolation: 'read_committed' });
       // By definition: the high watermark (16) counts the open transaction's 5 records, which a
@@ -189,7 +196,7 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
   it('a topic deleted after the group committed is reported as topic-deleted, not as zero lag', async () => {
     const name = await topic(2, [5, 5]);
     const group = uniqueName('pharmacy');
-    await commit(admin, group, name, { 0: 5, 1: 2 });
+    await commit(kafka, group, name, { 0: 5, 1: 2 });
     await admin.deleteTopics({ topics: [name] });
     const snapshot = await eventually(
       'the topic to disappear',
@@ -208,7 +215,7 @@ describe('KafkajsOffsetReader against Kafka ConsumerGroupCommand (real broker)',
   it('an unknown group is not-found, and does not hide a good group read with it', async () => {
     const name = await topic(1, [3]);
     const good = uniqueName('billing');
-    await commit(admin, good, name, { 0: 1 });
+    await commit(kafka, good, name, { 0: 1 });
     const missing = uniqueName('no-such-group');
     const results = await reader.read([{ group: missing }, { group: good }]);
     expect(results[0]).toEqual({ kind: 'not-found', group: missing });

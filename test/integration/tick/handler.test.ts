@@ -50,7 +50,7 @@ describe('the Lambda handler in-process (config from env, SASL secret from Local
     await createTopic(admin, topic, 2);
     await produce(kafka, topic, [20, 20]);
     const group = uniqueName('billing');
-    await commit(admin, group, topic, { 0: 5, 1: 5 });
+    await commit(kafka, group, topic, { 0: 5, 1: 5 });
     const password = `pw-${uniqueName('secret')}`;
     // The broker knows only its own test user, so the secret holds that user's real password; a
     // second secret with a unique password shows that no password reaches the logs.

@@ -73,7 +73,7 @@ describe('one tick: read lag (real Kafka), decide, scale (moto ECS), remember (m
     const { deps, ecs, cloudwatch, capacity } = await realDependencies({ namespace: uniqueName('KLA-Tick') });
     const topic = await backlog(4, 300);
     const group = uniqueName('billing');
-    await commit(admin, group, topic, { 0: 0, 1: 0, 2: 0, 3: 0 });
+    await commit(kafka, group, topic, { 0: 0, 1: 0, 2: 0, 3: 0 });
     const service = await createConsumerService(ecs, { service: 'billing', desiredCount: 1 });
     await ecs.send(new UpdateServiceCommand({ ...service, desiredCount: 1 })); // moto now runs 1 task
     const first = await member(group, topic);
@@ -182,7 +182,7 @@ describe('one tick: read lag (real Kafka), decide, scale (moto ECS), remember (m
     const { deps, ecs, capacity } = await realDependencies({ namespace: uniqueName('KLA-Race') });
     const topic = await backlog(4, 300);
     const group = uniqueName('pharmacy');
-    await commit(admin, group, topic, { 0: 0, 1: 0, 2: 0, 3: 0 });
+    await commit(kafka, group, topic, { 0: 0, 1: 0, 2: 0, 3: 0 });
     const service = await createConsumerService(ecs, { service: 'pharmacy', desiredCount: 1 });
     await ecs.send(new UpdateServiceCommand({ ...service, desiredCount: 1 }));
     await member(group, topic);
@@ -246,7 +246,7 @@ describe('one tick: read lag (real Kafka), decide, scale (moto ECS), remember (m
     const { deps, ecs, logger } = await realDependencies({ namespace: uniqueName('KLA-Missing') });
     const topic = await backlog(2, 10);
     const good = uniqueName('billing');
-    await commit(admin, good, topic, { 0: 10, 1: 10 });
+    await commit(kafka, good, topic, { 0: 10, 1: 10 });
     const service = await createConsumerService(ecs, { service: 'billing', desiredCount: 1 });
     const scalerConfig = config({
       targets: [

@@ -8,6 +8,7 @@ import {
   checkTargets,
   defaultSimulationOptions,
   policyNames,
+  type SimulationOptions,
   type SimulationResult,
   type TargetCheck,
 } from '../lambdas/domain/simulator';
@@ -15,8 +16,35 @@ import { loadTrace, renderTable, runTrace, shippedTraceNames, writeReport } from
 
 const STEADY_TRACES = ['steady', 'diurnal'];
 
+/** Model knobs for sensitivity runs: `npm run bench:policy -- --pause 15 --start-delay 90 --assignor roundrobin`. */
+function optionsFromArgs(args: readonly string[]): SimulationOptions {
+  const value = (flag: string): string | undefined => {
+    const index = args.indexOf(flag);
+    return index < 0 ? undefined : args[index + 1];
+  };
+  const seconds = (flag: string, fallback: number): number => {
+    const raw = value(flag);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isFinite(parsed) || parsed < 0)
+      throw new Error(`${flag} must be a number of seconds >= 0, got '${raw}'`);
+    return parsed;
+  };
+  const assignor = value('--assignor') ?? defaultSimulationOptions.assignor;
+  if (assignor !== 'range' && assignor !== 'roundrobin') {
+    throw new Error(`--assignor must be range or roundrobin, got '${assignor}'`);
+  }
+  return {
+    ...defaultSimulationOptions,
+    rebalancePauseSeconds: seconds('--pause', defaultSimulationOptions.rebalancePauseSeconds),
+    taskStartSeconds: seconds('--start-delay', defaultSimulationOptions.taskStartSeconds),
+    assignor,
+  };
+}
+
 const started = performance.now();
-const options = defaultSimulationOptions;
+const args = process.argv.slice(2);
+const options = optionsFromArgs(args);
 const groups: (readonly SimulationResult[])[] = [];
 const checks: TargetCheck[] = [];
 for (const name of shippedTraceNames()) {
@@ -25,7 +53,7 @@ for (const name of shippedTraceNames()) {
   checks.push(...checkTargets(results, STEADY_TRACES));
 }
 
-console.log(`$ npm run bench:policy   (${new Date().toISOString()})`);
+console.log(`$ npm run bench:policy${args.length > 0 ? ` -- ${args.join(' ')}` : ''}   (${new Date().toISOString()})`);
 console.log(
   `model: rebalance pause ${options.rebalancePauseSeconds}s (eager, whole group), task start ${options.taskStartSeconds}s, ` +
     `${options.assignor} assignor, drain target ${options.drainTargetSeconds}s, rate window ${options.rateWindowSeconds}s, ` +

@@ -31,8 +31,8 @@ function optionsFromArgs(args: readonly string[]): SimulationOptions {
     return parsed;
   };
   const assignor = value('--assignor') ?? defaultSimulationOptions.assignor;
-  if (assignor !== 'range' && assignor !== 'roundrobin') {
-    throw new Error(`--assignor must be range or roundrobin, got '${assignor}'`);
+  if (assignor !== 'range' && assignor !== 'roundrobin' && assignor !== 'cooperative-sticky') {
+    throw new Error(`--assignor must be range, roundrobin or cooperative-sticky, got '${assignor}'`);
   }
   return {
     ...defaultSimulationOptions,
@@ -55,7 +55,7 @@ for (const name of shippedTraceNames()) {
 
 console.log(`$ npm run bench:policy${args.length > 0 ? ` -- ${args.join(' ')}` : ''}   (${new Date().toISOString()})`);
 console.log(
-  `model: rebalance pause ${options.rebalancePauseSeconds}s (eager, whole group), task start ${options.taskStartSeconds}s, ` +
+  `model: rebalance pause ${options.rebalancePauseSeconds}s (${options.assignor === 'cooperative-sticky' ? 'moved partitions only' : 'eager, whole group'}), task start ${options.taskStartSeconds}s, ` +
     `${options.assignor} assignor, drain target ${options.drainTargetSeconds}s, rate window ${options.rateWindowSeconds}s, ` +
     `STALL after ${options.stallPolls} polls; policies: ${policyNames.join(', ')}`,
 );

@@ -124,7 +124,11 @@ export function registerSimulate(program: Command): void {
     .option('--out <dir|file.html>', 'where to write the chart', 'reports')
     .option('--pause <seconds>', 'rebalance pause on every membership change', number('--pause', 0), 5)
     .option('--start-delay <seconds>', 'seconds from task start to joining the group', number('--start-delay', 0), 40)
-    .option('--assignor <range|roundrobin>', 'partition assignment strategy', 'range')
+    .option(
+      '--assignor <range|roundrobin|cooperative-sticky>',
+      'partition assignment (eager range/roundrobin pause the whole group; cooperative-sticky only moved partitions)',
+      'range',
+    )
     .option(
       '--drain-target <seconds>',
       'drain target (ours) and the over-target threshold',
@@ -134,8 +138,8 @@ export function registerSimulate(program: Command): void {
     .option('--config <json>', 'our policy config overrides as JSON (validated by PolicyConfigSchema)')
     // Errors thrown here are plain Errors: lagscaler prints their message (commander's own it prints itself).
     .action((flags: SimulateFlags) => {
-      if (flags.assignor !== 'range' && flags.assignor !== 'roundrobin') {
-        throw new Error(`--assignor must be range or roundrobin, got '${flags.assignor}'`);
+      if (flags.assignor !== 'range' && flags.assignor !== 'roundrobin' && flags.assignor !== 'cooperative-sticky') {
+        throw new Error(`--assignor must be range, roundrobin or cooperative-sticky, got '${flags.assignor}'`);
       }
       const assignor: Assignor = flags.assignor;
       let ours: PolicyConfigInput = {};

@@ -1,8 +1,8 @@
 /**
  * A deterministic discrete-time model of one consumer group on an ECS-like service, stepped once a
  * second: production per partition from a trace, tasks with a fixed throughput and a start delay,
- * partition assignment (range or round-robin), an eager rebalance that pauses the whole group on every
- * membership change, and graceful stop on scale-in (the task commits and leaves at once).
+ * partition assignment (range or round-robin with an eager rebalance that pauses the whole group on
+ * every membership change, or cooperative-sticky that pauses only the partitions that move), and graceful stop on scale-in (the task commits and leaves at once).
  *
  * Policies see what production would: lag and rates measured from the simulated offsets over a rate
  * window, time lag, partitions marked STALLED by a lag-engine-like rule (commit unchanged for
@@ -13,7 +13,11 @@ import type { DataFreshness, PolicyObservation, TopicObservation } from '../poli
 import type { Policy } from './policies';
 import { traceDurationSeconds, type Trace } from './trace';
 
-export type Assignor = 'range' | 'roundrobin';
+/**
+ * range and roundrobin use Kafka's eager protocol: every membership change pauses the whole group.
+ * cooperative-sticky keeps partitions where they are and pauses only the ones that move.
+ */
+export type Assignor = 'range' | 'roundrobin' | 'cooperative-sticky';
 
 export interface SimulationOptions {
   /** Seconds the whole group stops consuming after a membership change. @default 5 */
@@ -128,13 +132,15 @@ function timeLagOf(partition: SimPartition, second: number): number {
 /**
  * Partition assignment as Kafka's assignors do it. Range: per topic, consecutive partitions, the first
  * P mod n members get one more (so with several topics the same members are the busiest on each).
- * Round-robin: all topic-partitions dealt in turn. Returns partition indexes per member id.
+ * Round-robin: all topic-partitions dealt in turn. Cooperative-sticky: see `stickyAssignment`.
+ * Returns partition indexes per member id.
  */
 export function assignPartitions(
   partitions: readonly { readonly topicIndex: number }[],
   members: readonly number[],
   assignor: Assignor,
 ): Map<number, number[]> {
+  if (assignor === 'cooperative-sticky') return stickyAssignment(partitions.length, new Map(), members);
   const result = new Map<number, number[]>(members.map((member) => [member, []]));
   if (members.length === 0) return result;
   if (assignor === 'roundrobin') {
@@ -156,6 +162,40 @@ export function assignPartitions(
       result.get(member)?.push(...indexes.slice(next, next + count));
       next += count;
     });
+  }
+  return result;
+}
+
+/**
+ * Sticky balancing over all topic-partitions: each remaining member keeps what it had, up to its quota
+ * (floor or ceil of N/n, the ceil going to the members holding most), and only the surplus and the
+ * partitions of members that left move.
+ */
+export function stickyAssignment(
+  partitionCount: number,
+  previous: ReadonlyMap<number, readonly number[]>,
+  members: readonly number[],
+): Map<number, number[]> {
+  const result = new Map<number, number[]>(members.map((member) => [member, [...(previous.get(member) ?? [])]]));
+  if (members.length === 0) return result;
+  const base = Math.floor(partitionCount / members.length);
+  const extra = partitionCount % members.length;
+  const byHolding = [...members].sort((a, b) => (result.get(b)?.length ?? 0) - (result.get(a)?.length ?? 0) || a - b);
+  const quota = new Map(byHolding.map((member, position) => [member, base + (position < extra ? 1 : 0)]));
+  const owned = new Set<number>();
+  for (const member of members) {
+    const list = result.get(member) ?? [];
+    const keep = list.slice(0, quota.get(member) ?? 0);
+    result.set(member, keep);
+    keep.forEach((index) => owned.add(index));
+  }
+  const pool = Array.from({ length: partitionCount }, (_, index) => index).filter((index) => !owned.has(index));
+  for (const member of members) {
+    const list = result.get(member) ?? [];
+    while (list.length < (quota.get(member) ?? 0) && pool.length > 0) {
+      const next = pool.shift();
+      if (next !== undefined) list.push(next);
+    }
   }
   return result;
 }
@@ -235,6 +275,9 @@ export function simulate<S>(
   for (let i = 0; i < trace.initialTasks; i += 1) members.push(nextTaskId++);
   let assignment = assignPartitions(partitions, members, options.assignor);
   let rebalanceUntil: number | undefined;
+  const cooperative = options.assignor === 'cooperative-sticky';
+  /** Cooperative: partitions that changed owner and wait for the rebalance to finish. */
+  let movedPartitions = new Set<number>();
   let state = policy.initialState;
 
   let taskSeconds = 0;
@@ -249,6 +292,16 @@ export function simulate<S>(
   const startRebalance = (second: number): void => {
     if (rebalanceUntil === undefined) rebalances += 1;
     rebalanceUntil = Math.max(rebalanceUntil ?? 0, second + options.rebalancePauseSeconds);
+    if (!cooperative) return;
+    const next = stickyAssignment(partitions.length, assignment, members);
+    const ownerBefore = new Map<number, number>();
+    assignment.forEach((list, member) => list.forEach((index) => ownerBefore.set(index, member)));
+    next.forEach((list, member) =>
+      list.forEach((index) => {
+        if (ownerBefore.get(index) !== member) movedPartitions.add(index);
+      }),
+    );
+    assignment = next;
   };
 
   const observe = (second: number): PolicyObservation => {
@@ -350,11 +403,18 @@ export function simulate<S>(
     }
     if (rebalanceUntil !== undefined && second >= rebalanceUntil) {
       rebalanceUntil = undefined;
-      assignment = assignPartitions(partitions, members, options.assignor);
+      movedPartitions = new Set();
+      if (!cooperative) assignment = assignPartitions(partitions, members, options.assignor);
     }
-    const paused = rebalanceUntil !== undefined;
-    if (!paused) {
+    if (rebalanceUntil === undefined) {
       for (const member of members) consume(partitions, assignment.get(member) ?? [], throughput, second);
+    } else if (cooperative) {
+      // Only moved partitions wait; the rest keep being consumed by their (unchanged) owners.
+      for (const member of members) {
+        const working = (assignment.get(member) ?? []).filter((index) => !movedPartitions.has(index));
+        consume(partitions, working, throughput, second);
+      }
+      pausedPartitionSeconds += movedPartitions.size;
     } else {
       pausedPartitionSeconds += partitions.length;
     }

@@ -4,6 +4,7 @@ import {
   assignPartitions,
   defaultSimulationOptions,
   simulate,
+  stickyAssignment,
   type SimulationOptions,
 } from '../../../../lambdas/domain/simulator';
 import { constantTrace, scriptedPolicy } from './fixtures';
@@ -39,6 +40,46 @@ describe('assignPartitions', () => {
       'range',
     );
     expect([...assignment.values()].map((list) => list.length)).toEqual([3, 3, 2, 2, 2]);
+  });
+});
+
+describe('stickyAssignment (cooperative-sticky)', () => {
+  it('keeps partitions in place and moves only what balance needs', () => {
+    const before = new Map([
+      [1, [0, 1, 2]],
+      [2, [3, 4, 5]],
+    ]);
+    const after = stickyAssignment(6, before, [1, 2, 3]);
+    expect(after.get(1)?.slice(0, 2)).toEqual([0, 1]);
+    expect(after.get(2)?.slice(0, 2)).toEqual([3, 4]);
+    expect(after.get(3)).toEqual([2, 5]);
+  });
+
+  it('a leaving member hands its partitions to the others', () => {
+    const after = stickyAssignment(
+      6,
+      new Map([
+        [1, [0, 1]],
+        [2, [2, 3]],
+        [3, [4, 5]],
+      ]),
+      [1, 2],
+    );
+    expect(after).toEqual(
+      new Map([
+        [1, [0, 1, 4]],
+        [2, [2, 3, 5]],
+      ]),
+    );
+  });
+
+  it('in the simulator, a scale-out pauses only the moved partitions', () => {
+    const trace = constantTrace({ rate: 300, minutes: 10 });
+    const eager = simulate(trace, scriptedPolicy([[60, 3]]), options);
+    const cooperative = simulate(trace, scriptedPolicy([[60, 3]]), { ...options, assignor: 'cooperative-sticky' });
+    expect(eager.pausedPartitionSeconds).toBe(6 * 5);
+    expect(cooperative.pausedPartitionSeconds).toBe(2 * 5);
+    expect(cooperative.rebalances).toBe(1);
   });
 });
 

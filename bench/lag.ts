@@ -9,6 +9,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pLimit from 'p-limit';
 import { KafkajsOffsetReader } from '../lambdas/adapters/kafka/kafkajs-offset-reader';
 import { measureGroups, partitionCount } from '../lambdas/application/measure';
+import { closeCommitter, commit } from '../test/support/kafka';
 import { consumerGroupCommandClass, runKafkaTool } from '../tools/services/kafka';
 import { down, up } from '../tools/services/manager';
 import { machine, ms, spread, table, timeRuns } from './support';
@@ -69,20 +70,22 @@ try {
     });
   }
   await producer.disconnect();
-  const limit = pLimit(8);
+  const limit = pLimit(16);
   await Promise.all(
     groupNames.map((groupId, g) =>
       limit(async () => {
         for (const topic of topicsOf(g)) {
-          await admin.setOffsets({
+          await commit(
+            kafka,
             groupId,
             topic,
-            partitions: Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: String((g + p) % 40) })),
-          });
+            Object.fromEntries(Array.from({ length: partitions }, (_, p) => [p, (g + p) % 40])),
+          );
         }
       }),
     ),
   );
+  await closeCommitter(kafka);
   for (let g = 0; g < active; g++) {
     const consumer = kafka.consumer({ groupId: groupNames[g] ?? '' });
     consumers.push(consumer);

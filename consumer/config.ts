@@ -121,7 +121,7 @@ const schema = z
       .regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, ".", "_" and "-" only')
       .default('patient-checkout'),
     strategy: z.enum(commitStrategies).default('sync-batch'),
-    batchSize: integer(1, 10_000).default(100),
+    batchSize: integer(1, 10_000).default(500),
     autoCommitIntervalMs: integer(100, 60_000).default(5000),
     asyncMaxUncommitted: integer(1, 1_000_000).optional(),
     processingTimeMs: z.coerce.number().min(0).max(60_000).default(0),

@@ -20,8 +20,8 @@ describe('consumer configuration', () => {
       group: 'billing',
       topic: 'patient-checkout',
       strategy: 'sync-batch',
-      batchSize: 100,
-      asyncMaxUncommitted: 300,
+      batchSize: 500,
+      asyncMaxUncommitted: 1500,
       shutdownTimeoutMs: 25_000,
       healthPort: 0,
     });

@@ -11,7 +11,12 @@ const healthValue = { OK: 0, WARN: 1, ERR: 2 } as const;
  * SumOffsetLag, MaxOffsetLag). Nothing is published for a group that could not be read: a missing
  * point is honest where a zero would hide the failure (alarms treat missing data explicitly).
  */
-export function lagMetrics(group: string, m: TargetMeasurement | undefined, timestampMs: number): MetricDatum[] {
+export function lagMetrics(
+  group: string,
+  m: TargetMeasurement | undefined,
+  timestampMs: number,
+  options: { readonly partitionMetrics: boolean } = { partitionMetrics: false },
+): MetricDatum[] {
   if (m?.kind !== 'measured') return [];
   const { summary, timeLag, rates, health } = m.lag;
   const groupDims = { ConsumerGroup: group };
@@ -50,6 +55,19 @@ export function lagMetrics(group: string, m: TargetMeasurement | undefined, time
     dimensions: groupDims,
     timestampMs,
   });
+  if (options.partitionMetrics) {
+    // One point per partition (they cost more: opt in with partitionMetrics). Unknown lag is left out.
+    for (const p of m.lag.partitions) {
+      if (p.kind === 'unavailable') continue;
+      out.push({
+        name: 'PartitionOffsetLag',
+        value: Number(p.lag),
+        unit: 'Count',
+        dimensions: { ConsumerGroup: group, Topic: p.topic, Partition: String(p.partition) },
+        timestampMs,
+      });
+    }
+  }
   return out;
 }
 

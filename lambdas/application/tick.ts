@@ -155,7 +155,7 @@ async function tickTarget(
   const { measurement, stored, kafkaError } = facts;
   const id = targetId(target);
   const now = deps.clock.now();
-  const group = lagMetrics(target.group, measurement, now);
+  const group = lagMetrics(target.group, measurement, now, { partitionMetrics: config.partitionMetrics });
   try {
     if (!stored || stored.error !== undefined)
       throw new Error(`cannot load the state of target ${id}: ${stored?.error ?? 'not loaded'}`);

@@ -1,0 +1,246 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { ScalerMetricFactory } from './scaler-metrics';
+
+/** Settings of one alarm; every field falls back to that alarm's documented default. */
+export interface ScalerAlarmOptions {
+  /**
+   * Create this alarm.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * The threshold, in the metric's unit.
+   * @default - the alarm's default (see ScalerAlarmsProps)
+   */
+  readonly threshold?: number;
+  /**
+   * Periods (one period = the schedule interval) the alarm looks at.
+   * @default - the alarm's default (see ScalerAlarmsProps)
+   */
+  readonly evaluationPeriods?: number;
+  /**
+   * Breaching periods among evaluationPeriods that raise the alarm.
+   * @default - evaluationPeriods
+   */
+  readonly datapointsToAlarm?: number;
+}
+
+/** The alarms of one target; target-level settings override the construct-level ones field by field. */
+export interface ScalerAlarmsProps {
+  /**
+   * EstimatedMaxTimeLag above the drain target: the group is further behind than the policy promises.
+   * @default threshold policy.drainTargetSeconds, 5 periods
+   */
+  readonly timeLag?: ScalerAlarmOptions;
+  /**
+   * HealthStatus ERR (>= 2): the group is stalled, stopped or rewound; scaling cannot fix it.
+   * @default threshold 2, 3 periods
+   */
+  readonly healthError?: ScalerAlarmOptions;
+  /**
+   * ScalerErrors >= threshold: the scaler cannot read, decide or act for this target (missing data is
+   * not breaching; the construct's ticksMissing alarm covers a scaler that does not run at all).
+   * @default threshold 1, 3 periods
+   */
+  readonly scalerErrors?: ScalerAlarmOptions;
+  /**
+   * Running at policy.maxTasks while SumOffsetLag grows in every period: under-provisioned, raise
+   * maxTasks or add partitions. The threshold is ignored.
+   * @default 5 periods
+   */
+  readonly atMaxTasksLagGrowing?: ScalerAlarmOptions;
+  /**
+   * OffsetsLost above threshold: retention deleted records the group never read.
+   * @default threshold 0, 1 period
+   */
+  readonly offsetsLost?: ScalerAlarmOptions;
+}
+
+/** The alarm names of {@link ScalerAlarmsProps}. */
+export type ScalerAlarmKind = keyof ScalerAlarmsProps;
+
+/** Everything an alarm needs to know about its target. */
+export interface AlarmTarget {
+  readonly id: string;
+  readonly group: string;
+  readonly drainTargetSeconds: number;
+  readonly maxTasks: number;
+}
+
+interface ResolvedAlarm {
+  readonly enabled: boolean;
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+const defaults = (target: AlarmTarget): Record<ScalerAlarmKind, { threshold: number; evaluationPeriods: number }> => ({
+  timeLag: { threshold: target.drainTargetSeconds, evaluationPeriods: 5 },
+  healthError: { threshold: 2, evaluationPeriods: 3 },
+  scalerErrors: { threshold: 1, evaluationPeriods: 3 },
+  atMaxTasksLagGrowing: { threshold: 1, evaluationPeriods: 5 },
+  offsetsLost: { threshold: 0, evaluationPeriods: 1 },
+});
+
+/** Construct-level settings, then target-level ones, then the defaults; field by field. */
+export function resolveAlarm(
+  kind: ScalerAlarmKind,
+  target: AlarmTarget,
+  layers: readonly (ScalerAlarmsProps | undefined)[],
+): ResolvedAlarm {
+  const base = defaults(target)[kind];
+  const merged = layers.reduce<ScalerAlarmOptions>((acc, layer) => ({ ...acc, ...stripUndefined(layer?.[kind]) }), {});
+  const evaluationPeriods = merged.evaluationPeriods ?? base.evaluationPeriods;
+  return {
+    enabled: merged.enabled ?? true,
+    threshold: kind === 'atMaxTasksLagGrowing' ? base.threshold : (merged.threshold ?? base.threshold),
+    evaluationPeriods,
+    datapointsToAlarm: merged.datapointsToAlarm ?? evaluationPeriods,
+  };
+}
+
+/** Synth-time problems of alarm options, each naming the prop path and the fix. */
+export function alarmOptionProblems(path: string, options: ScalerAlarmsProps | undefined): string[] {
+  if (!options) return [];
+  return Object.entries(options).flatMap(([kind, value]: [string, ScalerAlarmOptions | undefined]) => {
+    const problems: string[] = [];
+    const at = `${path}.${kind}`;
+    const periods = value?.evaluationPeriods;
+    const datapoints = value?.datapointsToAlarm;
+    if (periods !== undefined && (!Number.isInteger(periods) || periods < 1)) {
+      problems.push(`${at}.evaluationPeriods: must be a whole number >= 1; got ${periods}`);
+    }
+    if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
+      problems.push(`${at}.datapointsToAlarm: must be a whole number >= 1; got ${datapoints}`);
+    }
+    if (periods !== undefined && datapoints !== undefined && datapoints > periods) {
+      problems.push(
+        `${at}.datapointsToAlarm: ${datapoints} is more than evaluationPeriods (${periods}); lower it or raise evaluationPeriods`,
+      );
+    }
+    if (value?.threshold !== undefined && kind === 'atMaxTasksLagGrowing') {
+      problems.push(
+        `${at}.threshold: this alarm has no threshold (it compares RunningTasks with policy.maxTasks); remove it`,
+      );
+    }
+    return problems;
+  });
+}
+
+function stripUndefined(options: ScalerAlarmOptions | undefined): ScalerAlarmOptions {
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
+}
+
+/** Props of {@link TargetAlarms}. */
+export interface TargetAlarmsProps {
+  readonly target: AlarmTarget;
+  readonly metrics: ScalerMetricFactory;
+  readonly layers: readonly (ScalerAlarmsProps | undefined)[];
+  readonly topic: sns.ITopic;
+}
+
+/** The alarms of one target, wired to the alarm topic (ALARM and OK, so an incident also closes). */
+export class TargetAlarms extends Construct {
+  /** The alarms created, by kind. */
+  readonly alarms: Partial<Record<ScalerAlarmKind, cloudwatch.Alarm>> = {};
+
+  constructor(scope: Construct, id: string, props: TargetAlarmsProps) {
+    super(scope, id);
+    const { target, metrics } = props;
+    const action = new cw_actions.SnsAction(props.topic);
+    const add = (
+      kind: ScalerAlarmKind,
+      metric: cloudwatch.IMetric,
+      comparisonOperator: cloudwatch.ComparisonOperator,
+      description: (threshold: number) => string,
+    ): void => {
+      const resolved = resolveAlarm(kind, target, props.layers);
+      if (!resolved.enabled) return;
+      const alarm = new cloudwatch.Alarm(this, kind, {
+        metric,
+        threshold: resolved.threshold,
+        evaluationPeriods: resolved.evaluationPeriods,
+        datapointsToAlarm: resolved.datapointsToAlarm,
+        comparisonOperator,
+        // Every lag/health metric goes missing when the group cannot be read; scalerErrors (and the
+        // construct's ticksMissing alarm) report that, so these alarms do not fire twice for it.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `[kafka-lag-autoscaler] target '${target.id}' (group '${target.group}'): ${description(resolved.threshold)}`,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms[kind] = alarm;
+    };
+    const gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+    const gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+
+    add(
+      'timeLag',
+      metrics.metricEstimatedMaxTimeLag(target.group),
+      gt,
+      (t) => `estimated time lag above ${t} s (the drain target); the group is falling behind`,
+    );
+    add(
+      'healthError',
+      metrics.metricHealthStatus(target.group),
+      gte,
+      () => 'group health is ERR (stalled, stopped or rewound); scaling cannot fix this, look at the consumers',
+    );
+    add(
+      'scalerErrors',
+      metrics.metricScalerErrors(target.id),
+      gte,
+      () => 'the scaler is failing for this target (see the function logs); the service is not being scaled',
+    );
+    add(
+      'atMaxTasksLagGrowing',
+      // One metric-math alarm rather than a composite of two: the condition is "at max AND lag grew"
+      // within the same period, and a composite would AND two alarm states over unrelated windows
+      // (and still need math for the trend). DIFF is the lag change since the previous tick.
+      new cloudwatch.MathExpression({
+        expression: `IF(running >= ${target.maxTasks} AND DIFF(lag) > 0, 1, 0)`,
+        usingMetrics: {
+          running: metrics.metricRunningTasks(target.id),
+          lag: metrics.metricSumOffsetLag(target.group),
+        },
+        label: 'at maxTasks and lag growing',
+        period: metrics.metricSumOffsetLag(target.group).period,
+      }),
+      gte,
+      () =>
+        `running at maxTasks (${target.maxTasks}) while lag keeps growing: under-provisioned; raise maxTasks or add partitions`,
+    );
+    add(
+      'offsetsLost',
+      metrics.metricOffsetsLost(target.group),
+      gt,
+      (t) => `more than ${t} records were deleted by retention before the group consumed them`,
+    );
+  }
+}
+
+/** Alarm raised when no tick completes: the function is not running, fails at start, or cannot publish. */
+export function ticksMissingAlarm(
+  scope: Construct,
+  props: { metrics: ScalerMetricFactory; options: ScalerAlarmOptions | undefined; topic: sns.ITopic },
+): cloudwatch.Alarm | undefined {
+  if (props.options?.enabled === false) return undefined;
+  const evaluationPeriods = props.options?.evaluationPeriods ?? 3;
+  const alarm = new cloudwatch.Alarm(scope, 'TicksMissingAlarm', {
+    metric: props.metrics.metricTickDuration({ statistic: 'SampleCount' }),
+    threshold: props.options?.threshold ?? 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods,
+    datapointsToAlarm: props.options?.datapointsToAlarm ?? evaluationPeriods,
+    // No data is exactly the failure this alarm exists for (a bad config fails at cold start).
+    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    alarmDescription: '[kafka-lag-autoscaler] no scaler tick completed: no target is being scaled or measured',
+  });
+  const action = new cw_actions.SnsAction(props.topic);
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
+  return alarm;
+}

@@ -1,0 +1,576 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { parseScalerConfig } from '../../lambdas/domain/config/scaler-config';
+import { KafkaAuth } from '../../lib/kafka-connection';
+import { KafkaLagScaler, type KafkaLagScalerProps } from '../../lib/kafka-lag-scaler';
+import {
+  canonicalStatements,
+  nagFindings,
+  onlyResource,
+  renderIntrinsics,
+  resourceNamed,
+  testApp,
+  type Json,
+} from './support';
+
+/** The main fixture: in a VPC, SASL/SCRAM, one CDK service and one imported by name. */
+function fullStack() {
+  const app = testApp();
+  const stack = new Stack(app, 'Full');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+  taskDefinition.addContainer('c', {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'c' }),
+  });
+  Validations.of(taskDefinition).acknowledge(
+    { id: 'AwsSolutions-ECS2', reason: 'test fixture, not under test' },
+    { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'test fixture, not under test' },
+  );
+  const billing = new ecs.FargateService(stack, 'Billing', {
+    cluster,
+    taskDefinition,
+    minHealthyPercent: 100,
+    circuitBreaker: { enable: true, rollback: true },
+  });
+  const secret = new secretsmanager.Secret(stack, 'KafkaSecret');
+  Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'test fixture, not under test' });
+  const scaler = new KafkaLagScaler(stack, 'Scaler', {
+    kafka: {
+      bootstrapBrokers: ['b-1.msk.example:9096', 'b-2.msk.example:9096'],
+      tls: true,
+      auth: KafkaAuth.saslScram(secret),
+    },
+    vpc,
+    alarms: { scalerErrors: { evaluationPeriods: 5, datapointsToAlarm: 2 } },
+    targets: [
+      {
+        consumerGroup: 'billing',
+        service: billing,
+        policy: { maxTasks: 6, drainTargetSeconds: 120 },
+        alarms: { offsetsLost: { enabled: false } },
+      },
+      {
+        id: 'pharmacy-main',
+        consumerGroup: 'pharmacy',
+        topics: ['patient-checkout'],
+        service: { clusterName: 'hospital', serviceName: 'pharmacy' },
+      },
+    ],
+  });
+  return { app, stack, scaler, billing, secret, template: Template.fromStack(stack) };
+}
+
+const full = fullStack();
+
+/** A second fixture with the other branch of most props: no VPC, no auth, a given topic, polling. */
+function minimalStack(extra: Partial<KafkaLagScalerProps> = {}) {
+  const stack = new Stack(testApp(), 'Minimal');
+  const scaler = new KafkaLagScaler(stack, 'Scaler', {
+    kafka: { bootstrapBrokers: ['localhost:9092'] },
+    targets: [{ consumerGroup: 'billing', service: { clusterName: 'hospital', serviceName: 'billing' } }],
+    ...extra,
+  });
+  return { stack, scaler, template: Template.fromStack(stack) };
+}
+
+const minimal = minimalStack({
+  schedule: Duration.minutes(2),
+  pollIntervalSeconds: 20,
+  dryRun: true,
+  metricsNamespace: 'Hospital/Lag',
+  alarmTopic: sns.Topic.fromTopicArn(
+    new Stack(testApp(), 'Other'),
+    'Given',
+    'arn:aws:sns:eu-west-1:111122223333:oncall',
+  ),
+  dashboard: false,
+  removalPolicy: RemovalPolicy.DESTROY,
+  ticksMissingAlarm: { enabled: false },
+});
+
+/** An asymmetric matcher typed as unknown, so it can sit in typed expectations without `any`. */
+const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
+/** A token of the full fixture as it appears in the template. */
+const resolve = (token: unknown): Json => full.stack.resolve(token) as Json;
+
+const fn = (template: Template) => resourceNamed(template, 'AWS::Lambda::Function', 'ScalerTick').Properties;
+const env = (template: Template) => (fn(template).Environment as { Variables: Record<string, Json> }).Variables;
+const statements = (template: Template) =>
+  (resourceNamed(template, 'AWS::IAM::Policy', 'ScalerTickRole').Properties.PolicyDocument as { Statement: Json[] })
+    .Statement;
+
+describe('KafkaLagScaler function', () => {
+  it('runs the tick handler on Node 22, ARM64, bundled as an ES module', () => {
+    expect(fn(full.template)).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 60,
+    });
+  });
+
+  it('sets exactly the environment the handler reads', () => {
+    const variables = env(full.template);
+    expect(Object.keys(variables).sort()).toEqual([
+      'LAGSCALER_CONFIG',
+      'LOG_LEVEL',
+      'NODE_OPTIONS',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'STATE_TABLE_NAME',
+    ]);
+    expect(variables).toMatchObject({
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_METRICS_NAMESPACE: 'KafkaLagAutoscaler',
+      POWERTOOLS_SERVICE_NAME: 'kafka-lag-autoscaler',
+      STATE_TABLE_NAME: { Ref: (resolve(full.scaler.stateTable.tableName) as { Ref: string }).Ref },
+    });
+  });
+
+  it('passes the validated configuration, defaults applied, as LAGSCALER_CONFIG JSON the Lambda accepts', () => {
+    const json = renderIntrinsics(env(full.template).LAGSCALER_CONFIG);
+    const config = JSON.parse(json) as Record<string, unknown>;
+    const secretRef = renderIntrinsics(resolve(full.secret.secretArn));
+    const billingCluster = renderIntrinsics(resolve(full.billing.cluster.clusterName));
+    const billingService = renderIntrinsics(resolve(full.billing.serviceName));
+    expect(config).toMatchObject({
+      kafka: {
+        brokers: ['b-1.msk.example:9096', 'b-2.msk.example:9096'],
+        tls: true,
+        auth: { type: 'sasl-scram', mechanism: 'scram-sha-512', secretArn: secretRef },
+      },
+      targets: [
+        {
+          group: 'billing',
+          service: { cluster: billingCluster, service: billingService },
+          policy: { maxTasks: 6, drainTargetSeconds: 120, minTasks: 1, scaleInCooldownSeconds: 300 },
+        },
+        {
+          id: 'pharmacy-main',
+          group: 'pharmacy',
+          topics: ['patient-checkout'],
+          service: { cluster: 'hospital', service: 'pharmacy' },
+          policy: { maxTasks: 64 },
+        },
+      ],
+      metricsNamespace: 'KafkaLagAutoscaler',
+      pollIntervalSeconds: 0,
+      dryRun: false,
+    });
+    // The same schema parses it at cold start: what CDK accepted, the Lambda accepts, unchanged.
+    expect(parseScalerConfig(config)).toEqual(config);
+  });
+
+  it('logs to its own log group with one month retention', () => {
+    full.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    expect(fn(full.template).LoggingConfig).toEqual({ LogGroup: { Ref: matching(/^ScalerTickLogs/) } });
+  });
+
+  it('runs in the given VPC with its own security group', () => {
+    expect(fn(full.template).VpcConfig).toMatchObject({
+      SubnetIds: [{ Ref: matching(/^VpcPrivateSubnet1/) }, { Ref: matching(/^VpcPrivateSubnet2/) }],
+      SecurityGroupIds: [{ 'Fn::GetAtt': [matching(/^ScalerTickSecurityGroup/), 'GroupId'] }],
+    });
+    expect(() => full.scaler.connections.securityGroups).not.toThrow();
+  });
+
+  it('sizes the timeout to the schedule when polling within an invocation, and reflects the other props', () => {
+    expect(fn(minimal.template)).toMatchObject({ Timeout: 120 });
+    expect(fn(minimal.template).VpcConfig).toBeUndefined();
+    expect(JSON.parse(renderIntrinsics(env(minimal.template).LAGSCALER_CONFIG))).toMatchObject({
+      kafka: { brokers: ['localhost:9092'], tls: false, auth: { type: 'none' } },
+      pollIntervalSeconds: 20,
+      dryRun: true,
+      metricsNamespace: 'Hospital/Lag',
+    });
+    expect(env(minimal.template).POWERTOOLS_METRICS_NAMESPACE).toBe('Hospital/Lag');
+  });
+});
+
+describe('KafkaLagScaler schedule', () => {
+  it('invokes the function every minute by default, without retries of a stale tick', () => {
+    full.template.resourceCountIs('AWS::Events::Rule', 1);
+    full.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScalerTick'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        },
+      ],
+    });
+  });
+
+  it('uses the given interval', () => {
+    minimal.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+  });
+
+  it('sets no reserved concurrency (the state table serialises overlapping ticks)', () => {
+    expect(fn(full.template).ReservedConcurrentExecutions).toBeUndefined();
+  });
+});
+
+describe('KafkaLagScaler state table', () => {
+  it('is keyed by target, on demand, with TTL and point-in-time recovery, retained by default', () => {
+    full.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    full.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [{ AttributeName: 'target', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'target', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    });
+    const table = onlyResource(full.template, 'AWS::DynamoDB::Table').Properties;
+    expect(table.TableName).toBeUndefined();
+  });
+
+  it('follows the removal policy prop', () => {
+    minimal.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('KafkaLagScaler IAM', () => {
+  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, the secret, VPC networking', () => {
+    const pharmacyArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecs:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':service/hospital/pharmacy',
+        ],
+      ],
+    };
+    const tickLogsId =
+      Object.keys(full.template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('ScalerTickLogs')) ??
+      'ScalerTickLogs (missing)';
+    expect(canonicalStatements(statements(full.template))).toEqual(
+      canonicalStatements([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [tickLogsId, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: [resolve(full.scaler.stateTable.tableArn)],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          Resource: [resolve(full.billing.serviceArn), pharmacyArn],
+        },
+        {
+          Effect: 'Allow',
+          Action: 'cloudwatch:PutMetricData',
+          Resource: '*',
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'KafkaLagAutoscaler' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Resource: resolve(full.secret.secretArn),
+        },
+        {
+          Effect: 'Allow',
+          Action: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          Resource: '*',
+        },
+      ]),
+    );
+  });
+
+  it('attaches no managed policy to the function role', () => {
+    const role = resourceNamed(full.template, 'AWS::IAM::Role', 'ScalerTickRole');
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(JSON.stringify(role.Properties.Policies ?? [])).toBe('[]');
+  });
+
+  it('without VPC or secret, grants neither networking nor secrets, and limits metrics to the given namespace', () => {
+    const actions = JSON.stringify(statements(minimal.template));
+    expect(actions).not.toMatch(/ec2:|secretsmanager:/);
+    expect(statements(minimal.template)).toContainEqual({
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'Hospital/Lag' } },
+    });
+  });
+
+  it('with MSK IAM, allows connecting to the cluster and describing only the watched groups and topics', () => {
+    const clusterArn = 'arn:aws:kafka:eu-west-1:111122223333:cluster/hospital/0b1c-2d3e';
+    const { template } = minimalStack({
+      kafka: {
+        bootstrapBrokers: ['b-1.hospital.kafka.eu-west-1.amazonaws.com:9098'],
+        tls: true,
+        auth: KafkaAuth.mskIam({ clusterArn }),
+      },
+      targets: [
+        {
+          consumerGroup: 'billing',
+          topics: ['patient-checkout'],
+          service: { clusterName: 'h', serviceName: 'billing' },
+        },
+        {
+          consumerGroup: 'pharmacy',
+          topics: ['patient-checkout', 'prescriptions'],
+          service: { clusterName: 'h', serviceName: 'pharmacy' },
+        },
+      ],
+    });
+    const prefix = 'arn:aws:kafka:eu-west-1:111122223333';
+    const kafkaStatements = statements(template).filter((s) => JSON.stringify(s).includes('kafka-cluster:'));
+    expect(canonicalStatements(kafkaStatements)).toEqual(
+      canonicalStatements([
+        { Effect: 'Allow', Action: 'kafka-cluster:Connect', Resource: clusterArn },
+        {
+          Effect: 'Allow',
+          Action: 'kafka-cluster:DescribeGroup',
+          Resource: [`${prefix}:group/hospital/0b1c-2d3e/billing`, `${prefix}:group/hospital/0b1c-2d3e/pharmacy`],
+        },
+        {
+          Effect: 'Allow',
+          Action: 'kafka-cluster:DescribeTopic',
+          Resource: [
+            `${prefix}:topic/hospital/0b1c-2d3e/patient-checkout`,
+            `${prefix}:topic/hospital/0b1c-2d3e/prescriptions`,
+          ],
+        },
+      ]),
+    );
+    expect(JSON.parse(renderIntrinsics(env(template).LAGSCALER_CONFIG))).toMatchObject({
+      kafka: { tls: true, auth: { type: 'msk-iam' } },
+    });
+  });
+});
+
+describe('KafkaLagScaler alarms', () => {
+  const alarms = (template: Template) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties as Record<string, Json> & { Dimensions?: { Name: string; Value: string }[] },
+    );
+  const alarmOn = (template: Template, metricName: string, dimension: string) => {
+    const found = alarms(template).filter(
+      (a) => a.MetricName === metricName && (a.Dimensions ?? []).some((d) => d.Value === dimension),
+    );
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const topicRef = () => resolve(full.scaler.alarmTopic.topicArn);
+
+  it('creates the default alarms per target, minus the disabled one, plus ticks missing', () => {
+    // billing: 4 (offsetsLost disabled), pharmacy-main: 5, ticksMissing: 1
+    expect(alarms(full.template)).toHaveLength(10);
+    expect(alarms(full.template).filter((a) => a.MetricName === 'OffsetsLost')).toHaveLength(1);
+  });
+
+  it('time lag: above the target drain time for 5 periods of one tick', () => {
+    expect(alarmOn(full.template, 'EstimatedMaxTimeLag', 'billing')).toMatchObject({
+      Namespace: 'KafkaLagAutoscaler',
+      Dimensions: [{ Name: 'ConsumerGroup', Value: 'billing' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 120,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarmOn(full.template, 'EstimatedMaxTimeLag', 'pharmacy')).toMatchObject({ Threshold: 300 });
+  });
+
+  it('health ERR: HealthStatus >= 2 for 3 periods', () => {
+    expect(alarmOn(full.template, 'HealthStatus', 'billing')).toMatchObject({
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      Statistic: 'Maximum',
+    });
+  });
+
+  it('scaler failing: ScalerErrors >= 1 by Target, construct-level override applied, missing not breaching', () => {
+    expect(alarmOn(full.template, 'ScalerErrors', 'pharmacy-main')).toMatchObject({
+      Dimensions: [{ Name: 'Target', Value: 'pharmacy-main' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('offsets lost: OffsetsLost > 0 in one period', () => {
+    expect(alarmOn(full.template, 'OffsetsLost', 'pharmacy')).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('at max tasks while lag grows: one metric-math alarm over RunningTasks and SumOffsetLag', () => {
+    const math = alarms(full.template).filter((a) => Array.isArray(a.Metrics));
+    expect(math).toHaveLength(2);
+    const billing = math.find((a) => JSON.stringify(a.Metrics).includes('"billing"'));
+    expect(billing).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 5,
+    });
+    const metrics = billing?.Metrics as {
+      Expression?: string;
+      Id: string;
+      MetricStat?: { Metric: Record<string, Json>; Stat: string };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(running >= 6 AND DIFF(lag) > 0, 1, 0)');
+    expect(metrics.find((m) => m.Id === 'running')?.MetricStat).toMatchObject({
+      Metric: { MetricName: 'RunningTasks', Dimensions: [{ Name: 'Target', Value: 'billing' }] },
+      Stat: 'Minimum',
+    });
+    expect(metrics.find((m) => m.Id === 'lag')?.MetricStat).toMatchObject({
+      Metric: { MetricName: 'SumOffsetLag', Dimensions: [{ Name: 'ConsumerGroup', Value: 'billing' }] },
+    });
+  });
+
+  it('ticks missing: fewer than one TickDuration sample for 3 periods, missing data breaching', () => {
+    expect(alarms(full.template).find((a) => a.MetricName === 'TickDuration')).toMatchObject({
+      Statistic: 'SampleCount',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('notifies the alarm topic on ALARM and OK', () => {
+    for (const alarm of alarms(full.template)) {
+      expect(alarm.AlarmActions).toEqual([topicRef()]);
+      expect(alarm.OKActions).toEqual([topicRef()]);
+      expect(alarm.AlarmName).toBeUndefined();
+    }
+  });
+
+  it('creates an encrypted, TLS-only topic whose key CloudWatch may use', () => {
+    full.template.resourceCountIs('AWS::SNS::Topic', 1);
+    full.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScalerAlarmTopicKey'), 'Arn'] },
+    });
+    full.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    full.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('uses a given topic and creates none; alarms disabled by props are absent', () => {
+    minimal.template.resourceCountIs('AWS::SNS::Topic', 0);
+    const all = alarms(minimal.template);
+    expect(all).toHaveLength(5);
+    for (const alarm of all) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:oncall']);
+    expect(all.find((a) => a.MetricName === 'ScalerErrors')).toMatchObject({ Period: 120, Namespace: 'Hospital/Lag' });
+  });
+});
+
+describe('KafkaLagScaler dashboard and metric helpers', () => {
+  it('creates one dashboard (no physical name) with lag, time lag, tasks, decisions, health and errors', () => {
+    full.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const dashboard = onlyResource(full.template, 'AWS::CloudWatch::Dashboard').Properties;
+    expect(dashboard.DashboardName).toBeUndefined();
+    const body = JSON.stringify(dashboard.DashboardBody);
+    for (const metric of [
+      'SumOffsetLag',
+      'MaxOffsetLag',
+      'EstimatedMaxTimeLag',
+      'DesiredTasks',
+      'RunningTasks',
+      'RecommendedTasks',
+      'ScalingActions',
+      'HealthStatus',
+      'ScalerErrors',
+      'TickDuration',
+    ]) {
+      expect(body).toContain(metric);
+    }
+    expect(body).toContain('pharmacy-main');
+  });
+
+  it('creates none when disabled', () => {
+    minimal.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(minimal.scaler.dashboard).toBeUndefined();
+  });
+
+  it('builds group metrics with the ConsumerGroup (and Topic) dimension, one tick as period', () => {
+    const metric = full.scaler.metricSumOffsetLag('billing', { topic: 'patient-checkout' });
+    expect(metric).toMatchObject({
+      namespace: 'KafkaLagAutoscaler',
+      metricName: 'SumOffsetLag',
+      dimensions: { ConsumerGroup: 'billing', Topic: 'patient-checkout' },
+      statistic: 'Maximum',
+    });
+    expect(metric.period.toSeconds()).toBe(60);
+    expect(full.scaler.metricEstimatedMaxTimeLag('billing').dimensions).toEqual({ ConsumerGroup: 'billing' });
+    expect(minimal.scaler.metricHealthStatus('billing').period.toSeconds()).toBe(120);
+  });
+
+  it('builds scaler metrics with the Target dimension', () => {
+    expect(full.scaler.metricScalerErrors('pharmacy-main')).toMatchObject({
+      namespace: 'KafkaLagAutoscaler',
+      metricName: 'ScalerErrors',
+      dimensions: { Target: 'pharmacy-main' },
+      statistic: 'Sum',
+    });
+    expect(full.scaler.metricDesiredTasks('billing', { statistic: 'Average' }).statistic).toBe('Average');
+    expect(full.scaler.metricTickDuration().dimensions ?? {}).toEqual({});
+  });
+});
+
+describe('KafkaLagScaler and cdk-nag', () => {
+  it('has no unacknowledged AwsSolutions findings', () => {
+    expect(nagFindings(full.stack)).toEqual([]);
+    expect(nagFindings(minimal.stack)).toEqual([]);
+  });
+
+  it('reports no synth errors or warnings', () => {
+    expect(Annotations.fromStack(full.stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(full.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { describe, expect, it } from 'vitest';
+import { KafkaLagScaler, type KafkaLagScalerProps } from '../../lib/kafka-lag-scaler';
+import { KafkaLagScalerPropsError, type ScalerTargetProps } from '../../lib/scaler-config-props';
+import { renderIntrinsics, resourceNamed, testApp, type Json } from './support';
+
+const billing: ScalerTargetProps = {
+  consumerGroup: 'billing',
+  service: { clusterName: 'hospital', serviceName: 'billing' },
+};
+const valid: KafkaLagScalerProps = { kafka: { bootstrapBrokers: ['kafka-1:9092'] }, targets: [billing] };
+
+function synthError(props: KafkaLagScalerProps): KafkaLagScalerPropsError {
+  const stack = new Stack(testApp(), 'Validation');
+  try {
+    new KafkaLagScaler(stack, 'Scaler', props);
+  } catch (error) {
+    if (error instanceof KafkaLagScalerPropsError) return error;
+    throw error;
+  }
+  throw new Error('expected the props to be rejected');
+}
+
+describe('KafkaLagScaler props validation (synth time, through the Lambda schema)', () => {
+  it.each<[string, KafkaLagScalerProps, RegExp]>([
+    [
+      'minTasks above maxTasks',
+      { ...valid, targets: [{ ...billing, policy: { minTasks: 5, maxTasks: 2 } }] },
+      /targets\[0\] \(group 'billing'\)\.policy\.minTasks: minTasks \(5\) is greater than maxTasks \(2\); lower minTasks or raise maxTasks/,
+    ],
+    [
+      'minTasks 0 (scale to zero is its own switch)',
+      { ...valid, targets: [{ ...billing, policy: { minTasks: 0 } }] },
+      /targets\[0\] \(group 'billing'\)\.policy\.minTasks: .*set scaleToZero: true instead/,
+    ],
+    [
+      'a misspelt policy field',
+      { ...valid, targets: [{ ...billing, policy: { maxTask: 3 } as unknown as ScalerTargetProps['policy'] }] },
+      /targets\[0\] \(group 'billing'\)\.policy: unknown field\(s\) 'maxTask'; remove them or fix the spelling/,
+    ],
+    [
+      'a non-positive drain target',
+      { ...valid, targets: [{ ...billing, policy: { drainTargetSeconds: 0 } }] },
+      /targets\[0\] \(group 'billing'\)\.policy\.drainTargetSeconds: drainTargetSeconds must be greater than 0/,
+    ],
+    [
+      'a broker without a port',
+      { ...valid, kafka: { bootstrapBrokers: ['kafka-1:9092', 'kafka-2'] } },
+      /kafka\.bootstrapBrokers\[1\]: must be host:port/,
+    ],
+    [
+      'no broker',
+      { ...valid, kafka: { bootstrapBrokers: [] } },
+      /kafka\.bootstrapBrokers: give at least one broker as host:port/,
+    ],
+    ['no target', { ...valid, targets: [] }, /targets: give at least one target/],
+    [
+      'an empty consumer group',
+      { ...valid, targets: [{ ...billing, consumerGroup: '' }] },
+      /targets\[0\] \(group ''\)\.consumerGroup: group must not be empty/,
+    ],
+    [
+      'two targets with the same id',
+      { ...valid, targets: [billing, { ...billing, service: { clusterName: 'hospital', serviceName: 'other' } }] },
+      /targets\[1\] \(group 'billing'\)\.id: target id 'billing' is used twice; give each target a unique id/,
+    ],
+    [
+      'a target id with a slash',
+      { ...valid, targets: [{ ...billing, id: 'billing/main' }] },
+      /targets\[0\] \(group 'billing'\)\.id: id may use letters, digits/,
+    ],
+    [
+      'a sub-minute schedule',
+      { ...valid, schedule: Duration.seconds(30) },
+      /schedule: must be a whole number of minutes .* set pollIntervalSeconds \(e\.g\. 30\)/,
+    ],
+    ['a poll interval over 50 s', { ...valid, pollIntervalSeconds: 90 }, /pollIntervalSeconds: /],
+    [
+      'subnets without a VPC',
+      { ...valid, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } },
+      /vpcSubnets\/securityGroups: only apply with vpc/,
+    ],
+    [
+      'more datapoints than periods',
+      { ...valid, alarms: { timeLag: { evaluationPeriods: 2, datapointsToAlarm: 3 } } },
+      /alarms\.timeLag\.datapointsToAlarm: 3 is more than evaluationPeriods \(2\)/,
+    ],
+    [
+      'a threshold on the at-max alarm',
+      { ...valid, targets: [{ ...billing, alarms: { atMaxTasksLagGrowing: { threshold: 3 } } }] },
+      /targets\[0\] \(group 'billing'\)\.alarms\.atMaxTasksLagGrowing\.threshold: this alarm has no threshold/,
+    ],
+  ])('rejects %s, naming the prop and the fix', (_case, props, expected) => {
+    const error = synthError(props);
+    expect(error.message).toMatch(/^KafkaLagScaler 'Validation\/Scaler': invalid props:/);
+    expect(error.message).toMatch(expected);
+  });
+
+  it('lists every problem at once', () => {
+    const error = synthError({
+      ...valid,
+      kafka: { bootstrapBrokers: ['no-port'] },
+      schedule: Duration.seconds(90),
+      targets: [{ ...billing, policy: { targetUtilization: 2 } }],
+    });
+    expect(error.problems).toHaveLength(3);
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual([
+      'schedule',
+      'kafka.bootstrapBrokers[0]',
+      "targets[0] (group 'billing').policy.targetUtilization",
+    ]);
+  });
+
+  it("rejects more targets than fit in Lambda's 4 KB environment, and says how to split them", () => {
+    const targets = Array.from({ length: 12 }, (_, i) => ({
+      consumerGroup: `department-${i}`,
+      service: { clusterName: 'hospital', serviceName: `department-${i}` },
+    }));
+    expect(synthError({ ...valid, targets }).message).toMatch(
+      /targets: the configuration \(\d+ bytes with the other variables\) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs \(about \d+ per construct\)/,
+    );
+  });
+
+  it('accepts a deploy-time token as a broker and passes it through unchanged', () => {
+    const stack = new Stack(testApp(), 'Tokens');
+    new KafkaLagScaler(stack, 'Scaler', {
+      ...valid,
+      kafka: { bootstrapBrokers: [Fn.importValue('KafkaBootstrapBroker')] },
+    });
+    const fn = resourceNamed(Template.fromStack(stack), 'AWS::Lambda::Function', 'ScalerTick');
+    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    const join = variables.LAGSCALER_CONFIG as { 'Fn::Join': [string, Json[]] };
+    expect(join['Fn::Join'][1]).toContainEqual({ 'Fn::ImportValue': 'KafkaBootstrapBroker' });
+    expect(() => renderIntrinsics(variables.LAGSCALER_CONFIG)).toThrow(/cannot render/);
+  });
+
+  it('warns when the poll interval leaves no room for a second poll', () => {
+    const stack = new Stack(testApp(), 'Poll');
+    new KafkaLagScaler(stack, 'Scaler', { ...valid, pollIntervalSeconds: 40 });
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning'));
+    expect(warnings.map((w) => String(w.data))).toContainEqual(
+      expect.stringMatching(/pollIntervalSeconds \(40\) leaves no room for a second poll/),
+    );
+  });
+});

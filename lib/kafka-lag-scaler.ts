@@ -18,6 +18,7 @@ import { REPO_ROOT } from './paths';
 import {
   TargetAlarms,
   alarmOptionProblems,
+  mergedAlarmProblems,
   ticksMissingAlarm,
   type ScalerAlarmOptions,
   type ScalerAlarmsProps,
@@ -113,7 +114,7 @@ export interface KafkaLagScalerProps {
    * What happens to the state table (decision history, cooldowns) when it leaves the stack.
    * @default RemovalPolicy.RETAIN
    */
-  readonly removalPolicy?: RemovalPolicy;
+  readonly stateTableRemovalPolicy?: RemovalPolicy;
   /**
    * Topic for alarm and OK notifications.
    * @default - a topic encrypted with a new KMS key (TLS-only publishing)
@@ -187,7 +188,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.stateTableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.stateTable = table;
 
@@ -318,59 +319,59 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
   }
 
   /** Total lag of a group, in messages. */
-  metricSumOffsetLag(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricSumOffsetLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricSumOffsetLag(consumerGroup, options);
   }
   /** Largest lag of one partition of a group, in messages. */
-  metricMaxOffsetLag(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricMaxOffsetLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricMaxOffsetLag(consumerGroup, options);
   }
   /** Largest estimated time lag of a group, in seconds. */
-  metricEstimatedMaxTimeLag(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricEstimatedMaxTimeLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricEstimatedMaxTimeLag(consumerGroup, options);
   }
   /** Partitions of a group with lag. */
-  metricPartitionsWithLag(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricPartitionsWithLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricPartitionsWithLag(consumerGroup, options);
   }
   /** Records lost to retention before the group read them. */
-  metricOffsetsLost(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricOffsetsLost(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricOffsetsLost(consumerGroup, options);
   }
   /** Group health: 0 OK, 1 WARN, 2 ERR. */
-  metricHealthStatus(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricHealthStatus(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricHealthStatus(consumerGroup, options);
   }
   /** Records produced per second to a group's topics. */
-  metricProductionRate(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricProductionRate(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricProductionRate(consumerGroup, options);
   }
   /** Records consumed per second by a group. */
-  metricConsumptionRate(consumerGroup: string, options?: ScalerMetricOptions) {
+  metricConsumptionRate(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
     return this.metrics.metricConsumptionRate(consumerGroup, options);
   }
   /** Desired count of a target's service (target id: the consumer group unless set). */
-  metricDesiredTasks(target: string, options?: cloudwatch.MetricOptions) {
+  metricDesiredTasks(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricDesiredTasks(target, options);
   }
   /** Running count of a target's service. */
-  metricRunningTasks(target: string, options?: cloudwatch.MetricOptions) {
+  metricRunningTasks(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricRunningTasks(target, options);
   }
   /** Task count the policy recommended for a target. */
-  metricRecommendedTasks(target: string, options?: cloudwatch.MetricOptions) {
+  metricRecommendedTasks(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricRecommendedTasks(target, options);
   }
   /** Changes of a target's desired count. */
-  metricScalingActions(target: string, options?: cloudwatch.MetricOptions) {
+  metricScalingActions(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricScalingActions(target, options);
   }
   /** Failed ticks of a target. */
-  metricScalerErrors(target: string, options?: cloudwatch.MetricOptions) {
+  metricScalerErrors(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricScalerErrors(target, options);
   }
   /** Duration of a tick over all targets, in milliseconds. */
-  metricTickDuration(options?: cloudwatch.MetricOptions) {
+  metricTickDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricTickDuration(options);
   }
 
@@ -467,9 +468,18 @@ function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Durati
     problems.push('vpcSubnets/securityGroups: only apply with vpc; give the vpc too, or remove them');
   }
   problems.push(...alarmOptionProblems('alarms', props.alarms));
-  props.targets.forEach((target, index) =>
-    problems.push(...alarmOptionProblems(`targets[${index}] (group '${target.consumerGroup}').alarms`, target.alarms)),
-  );
+  props.targets.forEach((target, index) => {
+    const path = `targets[${index}] (group '${target.consumerGroup}').alarms`;
+    const own = alarmOptionProblems(path, target.alarms);
+    problems.push(...own);
+    // Each layer may be valid alone and still combine badly (construct periods, target datapoints).
+    if (own.length === 0) problems.push(...mergedAlarmProblems(path, [props.alarms, target.alarms]));
+  });
+  if (props.kafka.auth?.spec.type === 'msk-iam' && props.kafka.tls !== true) {
+    problems.push(
+      "kafka.tls: MSK IAM authentication needs TLS (MSK's IAM listener is port 9098, TLS only); set tls: true",
+    );
+  }
   const result = configFromProps({
     kafka: props.kafka,
     targets: props.targets,
@@ -479,24 +489,23 @@ function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Durati
     concurrency: props.concurrency,
     dryRun: props.dryRun,
   });
-  if (!result.ok) problems.push(...result.problems);
-  if (result.ok) {
-    const { config } = result;
-    // Tokens render longer once resolved; a secret ARN is ~100 characters, as is a placeholder here.
-    const size = JSON.stringify(config).length + 300;
-    if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
-      problems.push(
-        `targets: the configuration (${size} bytes with the other variables) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs (about ${Math.max(1, Math.floor((config.targets.length * LAMBDA_ENVIRONMENT_LIMIT_BYTES) / size))} per construct)`,
-      );
-    }
-    if (config.pollIntervalSeconds > 0 && config.pollIntervalSeconds * 2 > scheduleSeconds) {
-      Annotations.of(scope).addWarningV2(
-        'kafka-lag-autoscaler:pollInterval',
-        `pollIntervalSeconds (${config.pollIntervalSeconds}) leaves no room for a second poll within the ${schedule.toHumanString()} schedule; it has no effect`,
-      );
-    }
+  if (!result.ok) throw new KafkaLagScalerPropsError(scope.node.path, [...problems, ...result.problems]);
+  const { config } = result;
+  // Tokens render longer once resolved (a secret ARN is ~100 characters); 300 bytes covers them and
+  // the other variables.
+  const size = JSON.stringify(config).length + 300;
+  if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    const perConstruct = Math.max(1, Math.floor((config.targets.length * LAMBDA_ENVIRONMENT_LIMIT_BYTES) / size));
+    problems.push(
+      `targets: the configuration (${size} bytes with the other variables) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs (about ${perConstruct} per construct)`,
+    );
   }
   if (problems.length > 0) throw new KafkaLagScalerPropsError(scope.node.path, problems);
-  if (!result.ok) throw new KafkaLagScalerPropsError(scope.node.path, ['(unreachable) invalid configuration']);
-  return result.config;
+  if (config.pollIntervalSeconds > 0 && config.pollIntervalSeconds * 2 > scheduleSeconds) {
+    Annotations.of(scope).addWarningV2(
+      'kafka-lag-autoscaler:pollInterval',
+      `pollIntervalSeconds (${config.pollIntervalSeconds}) leaves no room for a second poll within the ${schedule.toHumanString()} schedule; it has no effect`,
+    );
+  }
+  return config;
 }

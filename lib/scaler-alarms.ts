@@ -62,6 +62,14 @@ export interface ScalerAlarmsProps {
 /** The alarm names of {@link ScalerAlarmsProps}. */
 export type ScalerAlarmKind = keyof ScalerAlarmsProps;
 
+const ALARM_KINDS: readonly ScalerAlarmKind[] = [
+  'timeLag',
+  'healthError',
+  'scalerErrors',
+  'atMaxTasksLagGrowing',
+  'offsetsLost',
+];
+
 /** Everything an alarm needs to know about its target. */
 export interface AlarmTarget {
   readonly id: string;
@@ -127,6 +135,20 @@ export function alarmOptionProblems(path: string, options: ScalerAlarmsProps | u
       );
     }
     return problems;
+  });
+}
+
+/** Problems of the construct-level and target-level settings taken together. */
+export function mergedAlarmProblems(path: string, layers: readonly (ScalerAlarmsProps | undefined)[]): string[] {
+  // Only counts are checked here, so the target's drain time and maxTasks do not matter.
+  const target: AlarmTarget = { id: '', group: '', drainTargetSeconds: 1, maxTasks: 1 };
+  return ALARM_KINDS.flatMap((kind) => {
+    const resolved = resolveAlarm(kind, target, layers);
+    return resolved.enabled && resolved.datapointsToAlarm > resolved.evaluationPeriods
+      ? [
+          `${path}.${kind}.datapointsToAlarm: ${resolved.datapointsToAlarm} (with the construct's alarms) is more than evaluationPeriods (${resolved.evaluationPeriods}); set both at the same level`,
+        ]
+      : [];
   });
 }
 

@@ -91,7 +91,7 @@ const minimal = minimalStack({
     'arn:aws:sns:eu-west-1:111122223333:oncall',
   ),
   dashboard: false,
-  removalPolicy: RemovalPolicy.DESTROY,
+  stateTableRemovalPolicy: RemovalPolicy.DESTROY,
   ticksMissingAlarm: { enabled: false },
 });
 

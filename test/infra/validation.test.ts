@@ -2,6 +2,7 @@ import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
+import { KafkaAuth } from '../../lib/kafka-connection';
 import { KafkaLagScaler, type KafkaLagScalerProps } from '../../lib/kafka-lag-scaler';
 import { KafkaLagScalerPropsError, type ScalerTargetProps } from '../../lib/scaler-config-props';
 import { renderIntrinsics, resourceNamed, testApp, type Json } from './support';
@@ -91,6 +92,26 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       'a threshold on the at-max alarm',
       { ...valid, targets: [{ ...billing, alarms: { atMaxTasksLagGrowing: { threshold: 3 } } }] },
       /targets\[0\] \(group 'billing'\)\.alarms\.atMaxTasksLagGrowing\.threshold: this alarm has no threshold/,
+    ],
+    [
+      'construct and target alarm settings that only clash together',
+      {
+        ...valid,
+        alarms: { healthError: { evaluationPeriods: 2 } },
+        targets: [{ ...billing, alarms: { healthError: { datapointsToAlarm: 3 } } }],
+      },
+      /targets\[0\] \(group 'billing'\)\.alarms\.healthError\.datapointsToAlarm: 3 \(with the construct's alarms\) is more than evaluationPeriods \(2\)/,
+    ],
+    [
+      'MSK IAM without TLS',
+      {
+        ...valid,
+        kafka: {
+          bootstrapBrokers: ['b-1.hospital.kafka.eu-west-1.amazonaws.com:9098'],
+          auth: KafkaAuth.mskIam({ clusterArn: 'arn:aws:kafka:eu-west-1:111122223333:cluster/hospital/0b1c' }),
+        },
+      },
+      /kafka\.tls: MSK IAM authentication needs TLS .*; set tls: true/,
     ],
   ])('rejects %s, naming the prop and the fix', (_case, props, expected) => {
     const error = synthError(props);

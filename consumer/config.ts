@@ -202,9 +202,17 @@ function describeValue(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
 }
 
+/** Zod's wording for the common cases, in the words of a configuration file. */
+function explain(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_type' && value === undefined) return 'required';
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
+  return issue.message;
+}
+
 /**
- * Validates raw settings. Every problem is reported at once, each naming the environment variable
- * and flag, the value that was given and what would be accepted.
+ * Validates raw settings. Every field problem is reported at once (rules across fields, such as
+ * "transactional needs an output topic", once the fields are valid), each naming the environment
+ * variable and flag, the value that was given and what would be accepted.
  */
 export function parseConfig(raw: RawConfig): ConsumerConfig {
   // Empty strings are what an unset variable in a task definition looks like: treat them as absent.
@@ -216,7 +224,7 @@ export function parseConfig(raw: RawConfig): ConsumerConfig {
       const source = field in sources ? sources[field as Field] : undefined;
       const where = source ? `${source.env} / ${source.flag}` : field || 'config';
       const fix = source ? ` Fix: set ${source.env} or ${source.flag} to ${source.help}.` : '';
-      return `${where}: ${issue.message} (got ${describeValue(present[field])}).${fix}`;
+      return `${where}: ${explain(issue, present[field])} (got ${describeValue(present[field])}).${fix}`;
     });
     throw new ConfigError(problems);
   }

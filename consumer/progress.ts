@@ -40,7 +40,8 @@ export class ProgressTracker {
 
   assigned(partitions: readonly TopicPartition[]): void {
     this.partitions = partitions;
-    this.state = 'running';
+    // A late join while shutting down must not make a stopping consumer look healthy again.
+    if (this.state === 'starting' || this.state === 'rebalancing') this.state = 'running';
     // Positions of partitions that moved away are someone else's now.
     const keep = new Set(partitions.map(({ topic, partition }) => `${topic}:${partition}`));
     for (const key of [...this.committedOffsets.keys()]) if (!keep.has(key)) this.committedOffsets.delete(key);

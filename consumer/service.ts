@@ -27,7 +27,7 @@ export interface ConsumerServiceDeps {
 }
 
 /** How a shutdown ended. */
-export type ShutdownOutcome = 'clean' | 'timed-out';
+export type ShutdownOutcome = 'clean' | 'failed' | 'timed-out';
 
 const describePositions = (offsets: readonly PartitionOffset[]): Record<string, string> =>
   Object.fromEntries(offsets.map(({ topic, partition, offset }) => [`${topic}:${partition}`, offset.toString()]));
@@ -121,7 +121,13 @@ export class ConsumerService {
       timer = setTimeout(() => resolve('timed-out'), config.shutdownTimeoutMs);
     });
     try {
-      const outcome = await Promise.race([this.shutdownPromise.then((): ShutdownOutcome => 'clean'), timeout]);
+      const outcome = await Promise.race([
+        this.shutdownPromise.then(
+          (): ShutdownOutcome => 'clean',
+          (): ShutdownOutcome => 'failed',
+        ),
+        timeout,
+      ]);
       if (outcome === 'timed-out')
         log.error('graceful shutdown timed out', { shutdownTimeoutMs: config.shutdownTimeoutMs });
       return outcome;
@@ -137,13 +143,30 @@ export class ConsumerService {
     log.info('shutting down', { reason });
     if (this.progressTimer) clearInterval(this.progressTimer);
     // Order matters: background commits must land while this member still belongs to the group.
-    await this.strategy.drain();
-    await consumer.stop();
-    await this.strategy.drain();
-    await consumer.disconnect();
-    await producer?.disconnect();
-    processedLog?.close();
-    await new Promise<void>((resolve) => (this.healthServer ? this.healthServer.close(() => resolve()) : resolve()));
+    // Each step runs even if an earlier one failed: leaving the group matters most for the rebalance.
+    const steps: readonly [string, () => Promise<void> | void][] = [
+      ['flush commits', () => this.strategy.drain()],
+      ['stop and leave the group', () => consumer.stop()],
+      ['flush commits after stop', () => this.strategy.drain()],
+      ['disconnect consumer', () => consumer.disconnect()],
+      ['disconnect producer', () => producer?.disconnect()],
+      ['close processed-ids file', () => processedLog?.close()],
+      [
+        'close health endpoint',
+        () =>
+          new Promise<void>((resolve) => (this.healthServer ? this.healthServer.close(() => resolve()) : resolve())),
+      ],
+    ];
+    let failed = false;
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        failed = true;
+        log.error(`shutdown: ${what} failed`, { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (failed) throw new Error('graceful shutdown did not complete cleanly; see the errors above');
     this.tracker.state = 'stopped';
     this.logProgress('consumer stopped', { shutdownMs: Date.now() - begun });
   }

@@ -183,8 +183,10 @@ export class AsyncCommitter {
     this.pump();
   }
 
+  /** A new assignment: forget revoked partitions, and failures of the previous generation (they led to this rejoin). */
   retainOnly(partitions: readonly TopicPartition[]): void {
     this.queue.retainOnly(partitions);
+    this.lastError = undefined;
   }
 
   /** Waits until at most `limit` records are unacknowledged; throws if a commit fails meanwhile. */

@@ -16,6 +16,8 @@ describe('graceful shutdown (SIGTERM, as ECS sends on scale-in) during processin
   it.each([
     { strategy: 'sync-batch', seed: 51 },
     { strategy: 'async', seed: 52 },
+    { strategy: 'per-message', seed: 53 },
+    { strategy: 'auto', seed: 54 },
   ])(
     '$strategy: members leave and join mid-work; nothing is lost and nothing is processed twice',
     async ({ strategy, seed }) => {

@@ -33,12 +33,12 @@ describe('consumer configuration', () => {
   });
 
   it.each([
-    [{ brokers: undefined }, 'KAFKA_BROKERS / --brokers'],
+    [{ brokers: undefined }, 'KAFKA_BROKERS / --brokers: required (got nothing)'],
     [{ brokers: 'localhost' }, 'each broker must be host:port'],
     [{ strategy: 'fast' }, 'COMMIT_STRATEGY / --strategy'],
     [{ department: 'radiology' }, 'DEPARTMENT / --department'],
     [{ batchSize: '0' }, 'BATCH_SIZE / --batch-size'],
-    [{ processingTimeMs: 'slow' }, 'PROCESSING_TIME_MS / --processing-time-ms'],
+    [{ processingTimeMs: 'slow' }, 'PROCESSING_TIME_MS / --processing-time-ms: must be a number (got "slow")'],
     [{ healthPort: '70000' }, 'HEALTH_PORT / --health-port'],
     [{ strategy: 'transactional' }, 'OUTPUT_TOPIC / --output-topic: required by the transactional strategy'],
     [{ outputTopic: 'patient-checkout' }, 'must differ from the input topic'],

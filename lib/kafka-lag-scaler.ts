@@ -20,6 +20,7 @@ import {
   alarmOptionProblems,
   mergedAlarmProblems,
   ticksMissingAlarm,
+  type ScalerAlarmKind,
   type ScalerAlarmOptions,
   type ScalerAlarmsProps,
 } from './scaler-alarms';
@@ -166,6 +167,10 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
   readonly alarmTopic: sns.ITopic;
   /** Every alarm created. */
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The alarms of each target, by target id and alarm kind (for composite alarms of your own). */
+  readonly targetAlarms: Readonly<Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>>>;
+  /** The alarm raised when no tick completes, unless disabled. */
+  readonly ticksMissingAlarm: cloudwatch.IAlarm | undefined;
   /** The dashboard, unless disabled. */
   readonly dashboard: cloudwatch.Dashboard | undefined;
   /** The validated configuration the function receives (LAGSCALER_CONFIG), defaults applied. */
@@ -282,6 +287,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
 
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     const alarms: cloudwatch.IAlarm[] = [];
+    const byTarget: Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>> = {};
     this.config.targets.forEach((target, index) => {
       const id = targetId(target);
       const targetAlarms = new TargetAlarms(this, `Alarms-${id}`, {
@@ -296,13 +302,16 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
         topic: this.alarmTopic,
       });
       alarms.push(...Object.values(targetAlarms.alarms));
+      byTarget[id] = targetAlarms.alarms;
     });
+    this.targetAlarms = byTarget;
     const ticksMissing = ticksMissingAlarm(this, {
       metrics: this.metrics,
       options: props.ticksMissingAlarm,
       topic: this.alarmTopic,
     });
     if (ticksMissing) alarms.push(ticksMissing);
+    this.ticksMissingAlarm = ticksMissing;
     this.alarms = alarms;
 
     this.dashboard =

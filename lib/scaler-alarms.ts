@@ -72,13 +72,18 @@ const ALARM_KINDS: readonly ScalerAlarmKind[] = [
 
 /** Everything an alarm needs to know about its target. */
 export interface AlarmTarget {
+  /** The target id (`Target` dimension). */
   readonly id: string;
+  /** The consumer group (`ConsumerGroup` dimension). */
   readonly group: string;
+  /** The policy's drain target: the time-lag alarm's default threshold. */
   readonly drainTargetSeconds: number;
+  /** The policy's maxTasks: what "at max" means. */
   readonly maxTasks: number;
 }
 
-interface ResolvedAlarm {
+/** An alarm's settings after merging the layers with the defaults. */
+export interface ResolvedAlarm {
   readonly enabled: boolean;
   readonly threshold: number;
   readonly evaluationPeriods: number;
@@ -93,7 +98,7 @@ const defaults = (target: AlarmTarget): Record<ScalerAlarmKind, { threshold: num
   offsetsLost: { threshold: 0, evaluationPeriods: 1 },
 });
 
-/** Construct-level settings, then target-level ones, then the defaults; field by field. */
+/** An alarm's settings after merging: the layers in order, then the defaults; field by field. */
 export function resolveAlarm(
   kind: ScalerAlarmKind,
   target: AlarmTarget,
@@ -158,9 +163,13 @@ function stripUndefined(options: ScalerAlarmOptions | undefined): ScalerAlarmOpt
 
 /** Props of {@link TargetAlarms}. */
 export interface TargetAlarmsProps {
+  /** The target the alarms watch. */
   readonly target: AlarmTarget;
+  /** Builds the metrics (namespace, period). */
   readonly metrics: ScalerMetricFactory;
+  /** Alarm settings, most general first (construct, then target); later layers win field by field. */
   readonly layers: readonly (ScalerAlarmsProps | undefined)[];
+  /** Where ALARM and OK notifications go. */
   readonly topic: sns.ITopic;
 }
 

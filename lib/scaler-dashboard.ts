@@ -5,8 +5,11 @@ import type { ScalerMetricFactory } from './scaler-metrics';
 
 /** Props of {@link ScalerDashboard}. */
 export interface ScalerDashboardProps {
+  /** The validated configuration: targets, their services and policies. */
   readonly config: ScalerConfig;
+  /** Builds the metrics (namespace, period). */
   readonly metrics: ScalerMetricFactory;
+  /** Alarms shown in the status widget (none: no widget). */
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
 
@@ -18,6 +21,7 @@ const WIDTH = 24;
  * scaling can help at all (health, errors).
  */
 export class ScalerDashboard extends Construct {
+  /** The dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ScalerDashboardProps) {

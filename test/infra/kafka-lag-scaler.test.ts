@@ -468,6 +468,18 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
+  it('exposes the alarms by target and kind', () => {
+    expect(Object.keys(full.scaler.targetAlarms)).toEqual(['billing', 'pharmacy-main']);
+    expect(Object.keys(full.scaler.targetAlarms.billing ?? {}).sort()).toEqual([
+      'atMaxTasksLagGrowing',
+      'healthError',
+      'scalerErrors',
+      'timeLag',
+    ]);
+    expect(full.scaler.ticksMissingAlarm).toBeDefined();
+    expect(minimal.scaler.ticksMissingAlarm).toBeUndefined();
+  });
+
   it('notifies the alarm topic on ALARM and OK', () => {
     for (const alarm of alarms(full.template)) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);

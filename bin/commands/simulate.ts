@@ -122,7 +122,12 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--trace <file|name>', `trace file, or a shipped trace name (${shippedTraceNames().join(', ')})`)
     .option('--policy <name>', `${policyNames.join('|')}|all, or a comma list`, policyList, policyNames)
     .option('--out <dir|file.html>', 'where to write the chart', 'reports')
-    .option('--pause <seconds>', 'rebalance pause on every membership change', number('--pause', 0), 5)
+    .option(
+      '--pause <seconds>',
+      'rebalance pause on every membership change (measured: bench:rebalance)',
+      number('--pause', 0),
+      1,
+    )
     .option('--start-delay <seconds>', 'seconds from task start to joining the group', number('--start-delay', 0), 40)
     .option(
       '--assignor <range|roundrobin|cooperative-sticky>',

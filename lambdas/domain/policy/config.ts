@@ -60,8 +60,12 @@ export const PolicyConfigSchema = z
       .number({ error: 'activationLag must be a number of messages' })
       .nonnegative({ error: 'activationLag must be 0 or more messages' })
       .default(0),
-    /** How long consumption pauses on a membership change; weighed against drain time saved. @default 5 */
-    rebalancePauseSeconds: nonNegativeSeconds('rebalancePauseSeconds').default(5),
+    /**
+     * How long consumption pauses on a membership change; weighed against drain time saved. Measured
+     * by `npm run bench:rebalance` (kafkajs, eager protocol, local broker: 0.06-0.25 s, rounded up to
+     * 1 s); raise it for consumers that finish long in-flight work before rejoining. @default 1
+     */
+    rebalancePauseSeconds: nonNegativeSeconds('rebalancePauseSeconds').default(1),
     /**
      * Seconds from asking for a task to its consuming (ECS placement, image pull, boot, group join).
      * Sizing counts the backlog that builds meanwhile. @default 60

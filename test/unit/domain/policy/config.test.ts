@@ -9,7 +9,7 @@ describe('parsePolicyConfig', () => {
       drainTargetSeconds: 300,
       minTasks: 1,
       maxTasks: 64,
-      rebalancePauseSeconds: 5,
+      rebalancePauseSeconds: 1,
       scaleInStabilizationSeconds: 600,
       allowIdleConsumers: false,
       scaleToZero: false,

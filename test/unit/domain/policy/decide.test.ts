@@ -328,7 +328,10 @@ describe('decideScaling: memory and explanations', () => {
     expect(decideScaling(input(busyObs, settledMemory(NOW)), NOW).memory.capacityPerTask).toEqual({ orders: 250 });
     // Settled 10 s ago: the 60 s window held one 5 s pause, so 250 msg/s over 60 s is 250 x 60/55 of work time.
     const justSettled = { ...emptyPolicyMemory, settledSinceMs: NOW - 10 * SEC };
-    expect(decideScaling(input(busyObs, justSettled), NOW).memory.capacityPerTask.orders).toBeCloseTo((250 * 60) / 55);
+    const fiveSecondPause = config({ rebalancePauseSeconds: 5 });
+    expect(decideScaling(input(busyObs, justSettled, fiveSecondPause), NOW).memory.capacityPerTask.orders).toBeCloseTo(
+      (250 * 60) / 55,
+    );
     // Right after a scale-in the window's work was done by more members than are counted now: not trusted.
     const afterScaleIn = {
       ...justSettled,

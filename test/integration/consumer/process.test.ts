@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../../support/services';
-import { setUpScenario, startFleet, tearDown, type Scenario } from './scenario';
+import { eventually, uniqueName } from '../../support/services';
+import { ConsumerFleet, tally } from './fleet';
+import { fastGroupArgs, setUpScenario, startFleet, tearDown, waitCaughtUp, type Scenario } from './scenario';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -57,5 +59,31 @@ describe('consumer process', () => {
     expect(Object.values(health.lastCommit?.offsets ?? {})).toEqual(['100', '100', '100']);
     const { code } = await fleet.terminate(member);
     expect(code).toBe(0);
+  });
+
+  it('runs the hospital example: billing, housekeeping and pharmacy each consume every checkout with their own offsets', async () => {
+    scenario = await setUpScenario('hospital', 3, 300);
+    const current = scenario;
+    const fleets = (['billing', 'housekeeping', 'pharmacy'] as const).map((department) => {
+      const group = uniqueName(department);
+      mkdirSync(`${current.dir}/${department}`);
+      const fleet = new ConsumerFleet(`${current.dir}/${department}`, () => [
+        ...['--brokers', current.brokers, '--topic', current.topic, '--department', department, '--group', group],
+        ...fastGroupArgs,
+      ]);
+      fleet.start(0);
+      return { department, group, fleet };
+    });
+    try {
+      for (const { group } of fleets) await waitCaughtUp({ ...current, group }, 60_000);
+      for (const { fleet } of fleets) await fleet.stopAll();
+      for (const { fleet } of fleets) {
+        const result = tally(300, fleet.processedIds());
+        expect(result.missing).toEqual([]);
+        expect(result.duplicates).toBe(0);
+      }
+    } finally {
+      for (const { fleet } of fleets) await fleet.destroy();
+    }
   });
 });

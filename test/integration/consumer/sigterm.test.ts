@@ -4,7 +4,7 @@ import { seededRandom, tally } from './fleet';
 import { setUpScenario, startFleet, tearDown, waitCaughtUp, type Scenario } from './scenario';
 
 const partitions = 6;
-const records = 3000;
+const records = 4500;
 
 describe('graceful shutdown (SIGTERM, as ECS sends on scale-in) during processing', () => {
   let scenario: Scenario | undefined;
@@ -27,11 +27,12 @@ describe('graceful shutdown (SIGTERM, as ECS sends on scale-in) during processin
       fleet.start(0);
       fleet.start(1);
       const shutdowns: { code: number | null; ms: number }[] = [];
+      let busyShutdowns = 0;
       for (let round = 0; round < 4; round += 1) {
         await sleep(800 + random() * 1200);
         const picked = await fleet.busyMember(random);
         if (picked === undefined) continue;
-        expect(picked.busy).toBe(true);
+        if (picked.busy) busyShutdowns += 1;
         shutdowns.push(await fleet.terminate(picked.member));
         // A replacement joins (another rebalance), as ECS would start one.
         fleet.start(fleet.freeSlot(3) ?? 0);
@@ -42,7 +43,8 @@ describe('graceful shutdown (SIGTERM, as ECS sends on scale-in) during processin
 
       const result = tally(records, fleet.processedIds());
       console.info(`${strategy}: shutdowns ${JSON.stringify(shutdowns)}; duplicates ${result.duplicates}`);
-      expect(shutdowns.length).toBeGreaterThanOrEqual(3);
+      // SIGTERM while processing is the point: most shutdowns must hit a member mid-work.
+      expect(busyShutdowns).toBeGreaterThanOrEqual(3);
       // Exit 0 well inside the shutdown bound (20 s here, 25 s by default, ECS kills at 30 s).
       for (const { code, ms } of shutdowns) {
         expect(code).toBe(0);

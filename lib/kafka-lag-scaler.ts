@@ -12,7 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { targetId, type ScalerConfig } from '../lambdas/domain/config/scaler-config';
+import { compactScalerConfig, targetId, type ScalerConfig } from '../lambdas/domain/config/scaler-config';
 import type { KafkaConnectionProps } from './kafka-connection';
 import { REPO_ROOT } from './paths';
 import {
@@ -209,7 +209,8 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
     logGroup.grantWrite(role);
 
     const environment = {
-      LAGSCALER_CONFIG: Stack.of(this).toJsonString(this.config),
+      // Defaults left out (the handler's parse restores them): Lambda's environment holds 4 KB in all.
+      LAGSCALER_CONFIG: Stack.of(this).toJsonString(compactScalerConfig(this.config)),
       STATE_TABLE_NAME: table.tableName,
       POWERTOOLS_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: namespace,
@@ -502,7 +503,7 @@ function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Durati
   const { config } = result;
   // Tokens render longer once resolved (a secret ARN is ~100 characters); 300 bytes covers them and
   // the other variables.
-  const size = JSON.stringify(config).length + 300;
+  const size = JSON.stringify(compactScalerConfig(config)).length + 300;
   if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
     const perConstruct = Math.max(1, Math.floor((config.targets.length * LAMBDA_ENVIRONMENT_LIMIT_BYTES) / size));
     problems.push(

@@ -1,3 +1,4 @@
+import { parseScalerConfig } from '../../lambdas/domain/config/scaler-config';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -128,10 +129,7 @@ describe('HospitalExampleStack', () => {
   it('watches the three departments and may scale exactly their services', () => {
     const fn = resourceNamed(template, 'AWS::Lambda::Function', 'ScalerTick');
     const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
-    const config = JSON.parse(renderIntrinsics(variables.LAGSCALER_CONFIG)) as {
-      targets: { group: string; topics: string[]; policy: { maxTasks: number } }[];
-      dryRun: boolean;
-    };
+    const config = parseScalerConfig(JSON.parse(renderIntrinsics(variables.LAGSCALER_CONFIG)));
     expect(config.targets.map((t) => [t.group, t.topics, t.policy.maxTasks])).toEqual(
       departments.map((d) => [d, ['patient-checkout'], 6]),
     );

@@ -138,7 +138,8 @@ describe('KafkaLagScaler function', () => {
 
   it('passes the validated configuration, defaults applied, as LAGSCALER_CONFIG JSON the Lambda accepts', () => {
     const json = renderIntrinsics(env(full.template).LAGSCALER_CONFIG);
-    const config = JSON.parse(json) as Record<string, unknown>;
+    // Read as the Lambda does: the environment carries the compact form, parsing restores the defaults.
+    const config = parseScalerConfig(JSON.parse(json));
     const secretRef = renderIntrinsics(resolve(full.secret.secretArn));
     const billingCluster = renderIntrinsics(resolve(full.billing.cluster.clusterName));
     const billingService = renderIntrinsics(resolve(full.billing.serviceName));
@@ -186,7 +187,7 @@ describe('KafkaLagScaler function', () => {
   it('sizes the timeout to the schedule when polling within an invocation, and reflects the other props', () => {
     expect(fn(minimal.template)).toMatchObject({ Timeout: 120 });
     expect(fn(minimal.template).VpcConfig).toBeUndefined();
-    expect(JSON.parse(renderIntrinsics(env(minimal.template).LAGSCALER_CONFIG))).toMatchObject({
+    expect(parseScalerConfig(JSON.parse(renderIntrinsics(env(minimal.template).LAGSCALER_CONFIG)))).toMatchObject({
       kafka: { brokers: ['localhost:9092'], tls: false, auth: { type: 'none' } },
       pollIntervalSeconds: 20,
       dryRun: true,
@@ -364,7 +365,7 @@ describe('KafkaLagScaler IAM', () => {
         },
       ]),
     );
-    expect(JSON.parse(renderIntrinsics(env(template).LAGSCALER_CONFIG))).toMatchObject({
+    expect(parseScalerConfig(JSON.parse(renderIntrinsics(env(template).LAGSCALER_CONFIG)))).toMatchObject({
       kafka: { tls: true, auth: { type: 'msk-iam' } },
     });
   });

@@ -135,9 +135,12 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
   });
 
   it("rejects more targets than fit in Lambda's 4 KB environment, and says how to split them", () => {
-    const targets = Array.from({ length: 12 }, (_, i) => ({
+    // Defaults are left out of the environment, so only targets with their own settings fill it up.
+    const targets = Array.from({ length: 30 }, (_, i) => ({
       consumerGroup: `department-${i}`,
+      topics: [`patient-checkout-${i}`],
       service: { clusterName: 'hospital', serviceName: `department-${i}` },
+      policy: { maxTasks: 12, drainTargetSeconds: 120, scaleInCooldownSeconds: 600 },
     }));
     expect(synthError({ ...valid, targets }).message).toMatch(
       /targets: the configuration \(\d+ bytes with the other variables\) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs \(about \d+ per construct\)/,

@@ -31,7 +31,12 @@ const KafkaAuthSchema = z.discriminatedUnion('type', [
 ]);
 
 export const KafkaConnectionSchema = z.strictObject({
-  brokers: z.array(brokerAddress).min(1, { error: 'give at least one broker as host:port' }),
+  // MSK gives its bootstrap brokers as one comma-joined string: entries may hold several.
+  brokers: z
+    .array(z.string())
+    .transform((list) => list.flatMap((entry) => entry.split(',').map((b) => b.trim())).filter((b) => b !== ''))
+    .pipe(z.array(brokerAddress).min(1, { error: 'give at least one broker as host:port' })),
+
   /** TLS to the brokers (required by MSK's SASL/SCRAM listener on 9096). @default false */
   tls: z.boolean().default(false),
   auth: KafkaAuthSchema.default({ type: 'none' }),
@@ -129,4 +134,47 @@ export function parseScalerConfigJson(json: string | undefined, variable: string
     throw new ScalerConfigError([`${variable} is not valid JSON (${(error as Error).message})`]);
   }
   return parseScalerConfig(raw);
+}
+
+/** A configuration with every default applied, to compare against (values here are placeholders). */
+const defaultsOf = ScalerConfigSchema.parse({
+  kafka: { brokers: ['placeholder:1'] },
+  targets: [{ group: 'placeholder', service: { cluster: 'placeholder', service: 'placeholder' } }],
+});
+
+function withoutDefaults(value: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([key, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(defaults[key])),
+  );
+}
+
+/**
+ * The same configuration without the values that equal their defaults: what the Lambda's
+ * environment carries (4 KB in all), since parsing it back restores every default.
+ * `parseScalerConfig(compactScalerConfig(c))` equals `c`.
+ */
+export function compactScalerConfig(config: ScalerConfig): ScalerConfigInput {
+  const targetDefaults = defaultsOf.targets[0] ?? {};
+  const policyDefaults = defaultsOf.targets[0]?.policy ?? {};
+  return {
+    ...withoutDefaults({ ...config, kafka: undefined, targets: undefined }, defaultsOf),
+    kafka: {
+      brokers: config.kafka.brokers,
+      ...withoutDefaults({ tls: config.kafka.tls, auth: config.kafka.auth }, defaultsOf.kafka),
+    },
+    targets: config.targets.map((target) => {
+      const policy = withoutDefaults(target.policy, policyDefaults);
+      return {
+        ...withoutDefaults(
+          { isolation: target.isolation, offsetResetPolicy: target.offsetResetPolicy },
+          targetDefaults,
+        ),
+        ...(target.id === undefined ? {} : { id: target.id }),
+        group: target.group,
+        ...(target.topics === undefined ? {} : { topics: target.topics }),
+        service: target.service,
+        ...(Object.keys(policy).length > 0 ? { policy } : {}),
+      };
+    }),
+  } as ScalerConfigInput;
 }

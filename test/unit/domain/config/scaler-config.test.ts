@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compactScalerConfig,
   parseScalerConfig,
   parseScalerConfigJson,
   ScalerConfigError,
@@ -59,5 +60,52 @@ describe('scaler configuration', () => {
   it('names the environment variable when it is missing or not JSON', () => {
     expect(() => parseScalerConfigJson(undefined, 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not set/);
     expect(() => parseScalerConfigJson('{oops', 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not valid JSON/);
+  });
+});
+
+describe('compact configuration (what the Lambda environment carries)', () => {
+  it('drops every default and parses back to the same configuration', () => {
+    const full = parseScalerConfig({
+      ...valid,
+      dryRun: true,
+      targets: [
+        { group: 'billing', service: { cluster: 'hospital', service: 'billing' } },
+        {
+          id: 'rx',
+          group: 'pharmacy',
+          isolation: 'read_committed',
+          topics: ['patient-checkout'],
+          service: { cluster: 'hospital', service: 'pharmacy' },
+          policy: { maxTasks: 12, drainTargetSeconds: 120 },
+        },
+      ],
+    });
+    const compact = compactScalerConfig(full);
+    expect(compact).toEqual({
+      dryRun: true,
+      kafka: {
+        brokers: ['b-1.hospital:9096'],
+        tls: true,
+        auth: { type: 'sasl-scram', mechanism: 'scram-sha-512', secretArn: valid.kafka.auth.secretArn },
+      },
+      targets: [
+        { group: 'billing', service: { cluster: 'hospital', service: 'billing' } },
+        {
+          isolation: 'read_committed',
+          id: 'rx',
+          group: 'pharmacy',
+          topics: ['patient-checkout'],
+          service: { cluster: 'hospital', service: 'pharmacy' },
+          policy: { drainTargetSeconds: 120, maxTasks: 12 },
+        },
+      ],
+    });
+    expect(parseScalerConfig(JSON.parse(JSON.stringify(compact)))).toEqual(full);
+    expect(JSON.stringify(compact).length).toBeLessThan(JSON.stringify(full).length / 2);
+  });
+
+  it('accepts MSK-style comma-joined bootstrap brokers', () => {
+    const config = parseScalerConfig({ ...valid, kafka: { brokers: ['b-1.msk:9098,b-2.msk:9098', 'b-3.msk:9098'] } });
+    expect(config.kafka.brokers).toEqual(['b-1.msk:9098', 'b-2.msk:9098', 'b-3.msk:9098']);
   });
 });

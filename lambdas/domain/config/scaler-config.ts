@@ -176,5 +176,5 @@ export function compactScalerConfig(config: ScalerConfig): ScalerConfigInput {
         ...(Object.keys(policy).length > 0 ? { policy } : {}),
       };
     }),
-  } as ScalerConfigInput;
+  };
 }

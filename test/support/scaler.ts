@@ -11,8 +11,8 @@ import type { StructuredLogger } from '../../lambdas/ports/logger';
 import type { ServiceCapacity, ServiceRef } from '../../lambdas/ports/service-capacity';
 import { awsClientConfig, services, uniqueName } from './services';
 
-export async function createStateTable(dynamodb: DynamoDBClient): Promise<string> {
-  const table = uniqueName('scaler-state');
+/** The scaler's state table as the CDK construct defines it: partition key `target` (S), on demand. */
+export async function createStateTable(dynamodb: DynamoDBClient, table = uniqueName('scaler-state')): Promise<string> {
   await dynamodb.send(
     new CreateTableCommand({
       TableName: table,

@@ -1,7 +1,8 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, StateTooLargeError } from '../../../lambdas/adapters/aws/dynamodb-state-store';
 import { StateConflictError } from '../../../lambdas/ports/state-store';
+import { createStateTable } from '../../support/scaler';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 
 describe('DynamoDbStateStore (moto DynamoDB)', () => {
@@ -11,14 +12,7 @@ describe('DynamoDbStateStore (moto DynamoDB)', () => {
   const store = new DynamoDbStateStore<{ lastAction: string; history: number[] }>(dynamodb, { table, now: () => now });
 
   beforeAll(async () => {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'target', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'target', KeyType: 'HASH' }],
-      }),
-    );
+    await createStateTable(dynamodb, table);
   });
 
   it('saves, loads and versions a target state with a TTL', async () => {

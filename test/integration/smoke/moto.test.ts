@@ -1,9 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -13,6 +8,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
+import { createStateTable } from '../../support/scaler';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 
 describe('moto server (real, ECS and DynamoDB)', () => {
@@ -42,15 +38,7 @@ describe('moto server (real, ECS and DynamoDB)', () => {
 
   it('rejects a DynamoDB conditional write whose condition is false', async () => {
     const dynamodb = new DynamoDBClient(awsClientConfig(services().moto));
-    const table = uniqueName('scaler-state');
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'target', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'target', KeyType: 'HASH' }],
-      }),
-    );
+    const table = await createStateTable(dynamodb);
     const write = (version: number) =>
       dynamodb.send(
         new PutItemCommand({

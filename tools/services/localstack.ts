@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { cacheDir, stateDir } from './paths';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cacheDir, projectRoot, stateDir } from './paths';
 import { ensureVirtualenv } from './python';
 import { choosePort, isAlive, log, run, ServiceError, startDetached, waitUntil } from './proc';
 import type { RunningService, ServiceDefinition } from './types';
@@ -47,15 +48,65 @@ async function ensureConstraints(): Promise<void> {
   writeFileSync(constraintsFile, `${pins.join('\n')}\n`);
 }
 
+/**
+ * The project's Lambda runtime executor (tools/localstack-executor): LocalStack community runs
+ * Lambda only in Docker, which this machine lacks; `local-node` runs the deployed, unzipped
+ * handler with the repository's Node 22 instead.
+ */
+export const lambdaExecutor = 'local-node';
+const executorPackage = join(projectRoot, 'tools', 'localstack-executor');
+const executorMarker = join(venv, '.installed-executor');
+
 async function provision(): Promise<void> {
-  if (existsSync(join(venv, '.installed'))) return;
-  await ensureConstraints();
-  await ensureVirtualenv({
-    service: 'localstack',
-    dir: venv,
-    requirements: [`localstack-core[runtime]==${localstackVersion}`],
-    constraintsFile,
+  if (!existsSync(join(venv, '.installed'))) {
+    await ensureConstraints();
+    await ensureVirtualenv({
+      service: 'localstack',
+      dir: venv,
+      requirements: [`localstack-core[runtime]==${localstackVersion}`],
+      constraintsFile,
+    });
+  }
+  await ensureExecutor();
+}
+
+/** Installs the executor into LocalStack's venv again whenever one of its source files changed. */
+async function ensureExecutor(): Promise<void> {
+  const wanted = `${executorPackage} ${executorSourceHash()}`;
+  if (existsSync(executorMarker) && readFileSync(executorMarker, 'utf8') === wanted) return;
+  log(
+    'localstack',
+    `installing the Lambda executor ${lambdaExecutor} from ${relative(projectRoot, executorPackage)}...`,
+  );
+  await run(
+    join(venv, 'bin', 'pip'),
+    ['install', '--disable-pip-version-check', '-q', '--no-deps', '--force-reinstall', executorPackage],
+    { what: `pip install ${executorPackage}` },
+  );
+  writeFileSync(executorMarker, wanted);
+}
+
+function executorSourceHash(): string {
+  const hash = createHash('sha256');
+  const files = [join(executorPackage, 'pyproject.toml'), ...listFiles(join(executorPackage, 'src'))];
+  for (const file of files.sort()) {
+    hash.update(relative(executorPackage, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === '__pycache__' || entry.name.endsWith('.egg-info')) return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? listFiles(path) : [path];
   });
+}
+
+/** The Node 22 the functions run on: the npm package `node` of this repository, else `node` on PATH. */
+function nodeBinaryEnv(): NodeJS.ProcessEnv {
+  const binary = join(projectRoot, 'node_modules', 'node', 'bin', 'node');
+  return existsSync(binary) ? { KLA_NODE_BINARY: binary } : {};
 }
 
 /**
@@ -85,6 +136,8 @@ async function start(): Promise<RunningService> {
     DISABLE_EVENTS: '1',
     SERVICES: services,
     EAGER_SERVICE_LOADING: '0',
+    LAMBDA_RUNTIME_EXECUTOR: lambdaExecutor,
+    ...nodeBinaryEnv(),
   };
   const child = startDetached(join(venv, 'bin', 'python'), ['-m', 'localstack.runtime.main'], { env, logFile });
   const pid = child.pid ?? 0;

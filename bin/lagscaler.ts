@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerLag } from './commands/lag';
 import { registerSimulate } from './commands/simulate';
+import { registerRun } from './commands/run';
 
 /** The command line: one subcommand per file in bin/commands/, each registered here. */
 const program = new Command('lagscaler')
@@ -11,6 +12,7 @@ const program = new Command('lagscaler')
 
 registerLag(program);
 registerSimulate(program);
+registerRun(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // commander has already printed usage errors and help; anything else is ours to explain.

@@ -304,7 +304,7 @@ export class ProcessServiceCapacity implements ServiceCapacity {
           service,
           pid,
           kind: onStart ? 'crashed-on-start' : 'crashed',
-          detail: `${reason}; retry in ${(backoff / 1000).toFixed(0)} s`,
+          detail: `${reason}; retry in ${(backoff / 1000).toFixed(1)} s`,
         });
       }
       resolveExit();

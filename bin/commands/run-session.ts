@@ -4,7 +4,7 @@
  * state files, recorded metrics), an optional producer with a load profile, the live view, and on
  * the way out every process stopped and the report written.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FileStateStore } from '../../lambdas/adapters/local/file-state-store';
 import { LoadProducer, ensureTopic, startGroupsAtEnd } from '../../lambdas/adapters/local/load-producer';
@@ -319,12 +319,18 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
               samples: samples.filter((s) => s.target === targetId(t)),
               burstStartMs,
               lagTargetSeconds: options.lagTargetSeconds,
+              criteria: {
+                pollIntervalSeconds: options.intervalSeconds,
+                drainTargetSeconds: t.policy.drainTargetSeconds,
+              },
               taskReadyAtMs: processes
                 ?.taskEvents()
                 .filter((e) => e.kind === 'ready' && e.service === t.service.service)
                 .map((e) => e.atMs),
             }),
           );
+    // The raw samples stay with the run, so reactions can be recomputed with another target.
+    writeFileSync(join(runDirectory, 'samples.json'), `${JSON.stringify(samples)}\n`);
     let reportPath: string | undefined;
     if (samples.length > 0) {
       const offset = (loadStartedAtMs ?? startedAtMs) - startedAtMs;

@@ -87,7 +87,8 @@ export function renderFrame(state: ViewState, width = 120): string {
     );
     const summary = taskSummary(service, state.nowMs);
     if (summary) lines.push(`   ${summary}`);
-    lines.push(`   last decision: ${s.outcome} ${describeDecision(s.decision)}`);
+    const outcome = s.outcome === 'held' ? '' : ` [${s.outcome}]`;
+    lines.push(`   last decision: ${describeDecision(s.decision)}${outcome}`);
     if (s.error && s.error !== state.kafkaError) lines.push(`   ERROR: ${s.error}`);
     lines.push('');
   }

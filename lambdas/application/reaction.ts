@@ -13,6 +13,8 @@ export interface ReactionInput {
   readonly lagTargetSeconds: number;
   /** When each of the service's tasks joined its group (epoch ms), if known: sharper than the tick samples. */
   readonly taskReadyAtMs?: readonly number[];
+  /** The issue's bar: decide within one poll of the crossing, drain within the drain target. */
+  readonly criteria?: { readonly pollIntervalSeconds: number; readonly drainTargetSeconds: number };
 }
 
 /** Moments (epoch ms) and the seconds between them; a moment that never came is undefined. */
@@ -25,7 +27,10 @@ export interface Reaction {
     { readonly atMs: number; readonly from: number; readonly to: number; readonly rule: string } | undefined;
   /** When every task the scale-out added had joined (and the group was stable in a sample). */
   readonly consumingAtMs: number | undefined;
-  /** First sample after the consumers joined with time lag at or under the target. */
+  /**
+   * First sample with time lag at or under the target after the consumers joined and after the time
+   * lag crossed the target (when it did).
+   */
   readonly underTargetAtMs: number | undefined;
   readonly seconds: {
     readonly burstToDecision: number | undefined;
@@ -34,6 +39,13 @@ export interface Reaction {
     readonly decisionToConsuming: number | undefined;
     readonly consumingToUnderTarget: number | undefined;
     readonly burstToUnderTarget: number | undefined;
+  };
+  /** Against `criteria`; undefined when not given or when the step never happened. */
+  readonly checks: {
+    /** Scale-out decided at most one poll interval after the time lag crossed the target (or before it). */
+    readonly decidedWithinOnePoll: boolean | undefined;
+    /** Lag back under the target within the drain target after the new consumers joined. */
+    readonly drainedWithinDrainTarget: boolean | undefined;
   };
 }
 
@@ -64,12 +76,28 @@ export function measureReaction(input: ReactionInput): Reaction {
     // The task events say when the last new task joined; without them, the first stable sample.
     consumingAtMs = joined.length >= added ? joined[added - 1] : stable?.atMs;
   }
-  const underTargetAtMs =
+  // "Back under" means after it was over: from the later of the joins and the crossing.
+  const searchFromMs =
     consumingAtMs === undefined
       ? undefined
+      : lagCrossedAtMs === undefined
+        ? consumingAtMs
+        : Math.max(consumingAtMs, lagCrossedAtMs + 1);
+  const underTargetAtMs =
+    searchFromMs === undefined
+      ? undefined
       : samples.find(
-          (s) => s.atMs >= consumingAtMs && s.timeLagSeconds !== undefined && s.timeLagSeconds <= lagTargetSeconds,
+          (s) => s.atMs >= searchFromMs && s.timeLagSeconds !== undefined && s.timeLagSeconds <= lagTargetSeconds,
         )?.atMs;
+  const seconds = {
+    burstToDecision: between(burstStartMs, scaleOut?.atMs),
+    crossingToDecision: between(lagCrossedAtMs, scaleOut?.atMs),
+    decisionToConsuming: between(scaleOut?.atMs, consumingAtMs),
+    consumingToUnderTarget: between(consumingAtMs, underTargetAtMs),
+    burstToUnderTarget: between(burstStartMs, underTargetAtMs),
+  };
+  const criteria = input.criteria;
+  const crossing = seconds.crossingToDecision;
   return {
     target: samples[0]?.target ?? '',
     burstStartMs,
@@ -77,12 +105,16 @@ export function measureReaction(input: ReactionInput): Reaction {
     scaleOut,
     consumingAtMs,
     underTargetAtMs,
-    seconds: {
-      burstToDecision: between(burstStartMs, scaleOut?.atMs),
-      crossingToDecision: between(lagCrossedAtMs, scaleOut?.atMs),
-      decisionToConsuming: between(scaleOut?.atMs, consumingAtMs),
-      consumingToUnderTarget: between(consumingAtMs, underTargetAtMs),
-      burstToUnderTarget: between(burstStartMs, underTargetAtMs),
+    seconds,
+    checks: {
+      decidedWithinOnePoll:
+        criteria === undefined || scaleOut === undefined
+          ? undefined
+          : crossing === undefined || crossing <= criteria.pollIntervalSeconds,
+      drainedWithinDrainTarget:
+        criteria === undefined || seconds.consumingToUnderTarget === undefined
+          ? undefined
+          : seconds.consumingToUnderTarget <= criteria.drainTargetSeconds,
     },
   };
 }
@@ -101,5 +133,8 @@ export function formatReaction(reaction: Reaction): string {
   const step = reaction.scaleOut
     ? `${reaction.scaleOut.from}->${reaction.scaleOut.to} (${reaction.scaleOut.rule})`
     : 'no scale-out';
-  return `${reaction.target}: burst -> decision ${fmt(s.burstToDecision)} [${step}; ${crossing(s.crossingToDecision)}], decision -> consuming ${fmt(s.decisionToConsuming)}, consuming -> lag under target ${fmt(s.consumingToUnderTarget)}, burst -> under target ${fmt(s.burstToUnderTarget)}`;
+  const check = (name: string, ok: boolean | undefined) =>
+    ok === undefined ? '' : `; ${ok ? 'PASS' : 'FAIL'} ${name}`;
+  const checks = `${check('decided within one poll of the crossing', reaction.checks.decidedWithinOnePoll)}${check('drained within the drain target', reaction.checks.drainedWithinDrainTarget)}`;
+  return `${reaction.target}: burst -> decision ${fmt(s.burstToDecision)} [${step}; ${crossing(s.crossingToDecision)}], decision -> consuming ${fmt(s.decisionToConsuming)}, consuming -> lag under target ${fmt(s.consumingToUnderTarget)}, burst -> under target ${fmt(s.burstToUnderTarget)}${checks}`;
 }

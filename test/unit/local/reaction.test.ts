@@ -20,6 +20,7 @@ describe('measureReaction', () => {
       burstStartMs: 30_000,
       lagTargetSeconds: 5,
       taskReadyAtMs: [1_000, 37_000, 38_000, 37_500],
+      criteria: { pollIntervalSeconds: 5, drainTargetSeconds: 10 },
     });
     expect(reaction.scaleOut).toEqual({ atMs: 35_000, from: 1, to: 4, rule: 'drain-target' });
     expect(reaction.seconds).toEqual({
@@ -30,6 +31,9 @@ describe('measureReaction', () => {
       burstToUnderTarget: 20,
     });
     expect(formatReaction(reaction)).toContain('decided 5.0 s before the time lag crossed the target');
+    // Decided before the crossing (within one poll); drained in 12 s, over a 10 s drain target.
+    expect(reaction.checks).toEqual({ decidedWithinOnePoll: true, drainedWithinDrainTarget: false });
+    expect(formatReaction(reaction)).toMatch(/PASS decided within one poll.*FAIL drained within the drain target/);
   });
 
   it('falls back to the first stable sample with every member when there are no task events', () => {
@@ -38,11 +42,24 @@ describe('measureReaction', () => {
     expect(reaction.underTargetAtMs).toBe(50_000);
   });
 
+  it('counts "back under the target" only after the time lag was over it', () => {
+    // Decided and joined before the time lag crossed the target at 40 s: under again at 50 s.
+    const reaction = measureReaction({
+      samples,
+      burstStartMs: 30_000,
+      lagTargetSeconds: 5,
+      taskReadyAtMs: [36_000, 36_000, 36_000],
+    });
+    expect(reaction.consumingAtMs).toBe(36_000);
+    expect(reaction.underTargetAtMs).toBe(50_000);
+  });
+
   it('leaves out what never happened', () => {
     const reaction = measureReaction({ samples: [sample(0), sample(5)], burstStartMs: 0, lagTargetSeconds: 5 });
     expect(reaction.scaleOut).toBeUndefined();
     expect(reaction.seconds.burstToUnderTarget).toBeUndefined();
     expect(formatReaction(reaction)).toContain('no scale-out');
+    expect(reaction.checks).toEqual({ decidedWithinOnePoll: undefined, drainedWithinDrainTarget: undefined });
   });
 
   it('ignores a scale-out decided before the burst', () => {

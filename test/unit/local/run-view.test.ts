@@ -55,7 +55,7 @@ describe('live view', () => {
     expect(frame).toContain('processes: 1 up, 1 starting, 0 stopping');
     expect(frame).toContain('FAILED STARTS 1, retry in 2 s: crashed on start: exit 2');
     expect(frame).toContain(
-      'last decision: acted scale out 1 -> 4 (drain-target, drain 12 s): drain-target recommends 4',
+      'last decision: scale out 1 -> 4 (drain-target, drain 12 s): drain-target recommends 4 [acted]',
     );
     expect(frame).toContain('billing pid 12 crashed-on-start');
   });

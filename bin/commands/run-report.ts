@@ -50,7 +50,7 @@ export function lineChart(options: {
   const width = 900;
   const height = 240;
   const left = 64;
-  const right = 150;
+  const right = 200;
   const top = 26;
   const bottom = 28;
   const plotW = width - left - right;

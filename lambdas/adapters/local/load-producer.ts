@@ -137,10 +137,14 @@ export async function startGroupsAtEnd(
     throw explainConnectionFailure(connection.brokers, error);
   }
   try {
+    // Explicit offsets: kafkajs's resetOffsets commits its "latest" marker (-1) literally, which
+    // both the consumer and the lag engine then read as "no commit" (from the beginning).
+    const ends = await admin.fetchTopicOffsets(topic);
+    const partitions = ends.map(({ partition, high }) => ({ partition, offset: high }));
     const outcomes = await Promise.all(
       groups.map(async (group) => {
         try {
-          await admin.resetOffsets({ groupId: group, topic, earliest: false });
+          await admin.setOffsets({ groupId: group, topic, partitions });
           return undefined;
         } catch (error) {
           return { group, problem: error instanceof Error ? error.message : String(error) };

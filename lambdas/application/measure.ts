@@ -34,6 +34,11 @@ export interface MeasureOptions {
   readonly offsetResetPolicy?: (group: string) => OffsetResetPolicy;
   /** The history saved by the previous tick, per group; @default empty */
   readonly history?: (group: string) => OffsetHistory;
+  /**
+   * Rates are measured over this window (ms), per group: the policy's rateWindowSeconds, so that
+   * they follow a change of load instead of averaging the whole history. @default the whole history
+   */
+  readonly rateWindowMs?: (group: string) => number | undefined;
 }
 
 /** Measures every read result; a failed or missing group stays what it was. */
@@ -48,6 +53,7 @@ export function measureGroups(results: readonly GroupReadResult[], options: Meas
       options: {
         offsetResetPolicy: options.offsetResetPolicy?.(snapshot.group) ?? 'latest',
         historyLimits: historyLimitsFor(snapshot.partitions.length),
+        rateWindowMs: options.rateWindowMs?.(snapshot.group),
       },
     });
     return { kind: 'measured', snapshot, lag };

@@ -64,10 +64,12 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
       config.targets.map((t) => ({ group: t.group, topics: t.topics, isolation: t.isolation })),
     );
     const resetPolicy = new Map(config.targets.map((t) => [t.group, t.offsetResetPolicy]));
+    const rateWindowMs = new Map(config.targets.map((t) => [t.group, t.policy.rateWindowSeconds * 1000]));
     const measured = measureGroups(results, {
       now: deps.clock.now(),
       offsetResetPolicy: (group) => resetPolicy.get(group) ?? 'latest',
       history: (group) => historyOf.get(group) ?? emptyOffsetHistory,
+      rateWindowMs: (group) => rateWindowMs.get(group),
     });
     for (const m of measured) byGroup.set(m.kind === 'measured' ? m.snapshot.group : m.group, m);
   } catch (error) {

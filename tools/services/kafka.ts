@@ -146,6 +146,7 @@ async function start(): Promise<RunningService> {
   const service: RunningService = {
     pid,
     ports: { broker: port, controller: controllerPort, sasl: saslPort },
+    fingerprint: fingerprint(),
     endpoint: `127.0.0.1:${port}`,
     logFile,
     startedAt: new Date().toISOString(),
@@ -176,7 +177,12 @@ async function healthy(service: RunningService): Promise<boolean> {
   }
 }
 
-export const kafka: ServiceDefinition = { name: 'kafka', provision, start, healthy };
+/** The version and the listeners it runs with. */
+function fingerprint(): string {
+  return `${kafkaVersion} PLAINTEXT+SASL_PLAINTEXT(PLAIN,SCRAM-SHA-512)`;
+}
+
+export const kafka: ServiceDefinition = { name: 'kafka', provision, start, healthy, fingerprint };
 
 /**
  * Runs one of Kafka's own command-line tools from the cached jars, e.g. ConsumerGroupCommand,

@@ -147,6 +147,7 @@ async function start(): Promise<RunningService> {
     endpoint: `http://127.0.0.1:${port}`,
     logFile,
     startedAt: new Date().toISOString(),
+    fingerprint: fingerprint(),
   };
   await waitUntil('localstack', () => healthy(service), { timeoutMs: 90_000, alive: () => isAlive(pid), logFile });
   if (readResolvConf() !== resolvConfBefore) {
@@ -177,4 +178,9 @@ async function healthy(service: RunningService): Promise<boolean> {
   return health.version === localstackVersion && health.services?.cloudwatch !== undefined;
 }
 
-export const localstack: ServiceDefinition = { name: 'localstack', provision, start, healthy };
+/** The version, the services and the Lambda executor's sources it runs with. */
+function fingerprint(): string {
+  return `${localstackVersion} ${services} ${lambdaExecutor}:${executorSourceHash().slice(0, 12)}`;
+}
+
+export const localstack: ServiceDefinition = { name: 'localstack', provision, start, healthy, fingerprint };

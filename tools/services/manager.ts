@@ -71,12 +71,14 @@ export async function up(names: readonly ServiceName[] = serviceNames): Promise<
     const toStart: ServiceName[] = [];
     for (const name of names) {
       const running = state[name];
-      if (running && isAlive(running.pid) && (await definitions[name].healthy(running).catch(() => false))) {
+      const current = running?.fingerprint === definitions[name].fingerprint();
+      if (running && current && isAlive(running.pid) && (await definitions[name].healthy(running).catch(() => false))) {
         log(name, `already running (PID ${running.pid}) at ${running.endpoint}`);
         continue;
       }
       if (running) {
-        log(name, `stale state (PID ${running.pid} ${isAlive(running.pid) ? 'unhealthy' : 'gone'}); cleaning up`);
+        const why = !isAlive(running.pid) ? 'gone' : !current ? 'started with an older configuration' : 'unhealthy';
+        log(name, `stale state (PID ${running.pid} ${why}); cleaning up`);
         await stopGroup(running.pid);
         delete state[name];
         writeState(state);

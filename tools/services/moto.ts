@@ -28,6 +28,7 @@ async function start(): Promise<RunningService> {
     endpoint: `http://127.0.0.1:${port}`,
     logFile,
     startedAt: new Date().toISOString(),
+    fingerprint: fingerprint(),
   };
   await waitUntil('moto', () => healthy(service), { timeoutMs: 60_000, alive: () => isAlive(pid), logFile });
   return service;
@@ -40,4 +41,8 @@ async function healthy(service: RunningService): Promise<boolean> {
   return response.ok;
 }
 
-export const moto: ServiceDefinition = { name: 'moto', provision, start, healthy };
+function fingerprint(): string {
+  return motoVersion;
+}
+
+export const moto: ServiceDefinition = { name: 'moto', provision, start, healthy, fingerprint };

@@ -6,6 +6,8 @@ export interface RunningService {
   readonly endpoint: string;
   readonly logFile: string;
   readonly startedAt: string;
+  /** The configuration it was started with (see ServiceDefinition.fingerprint). */
+  readonly fingerprint?: string;
 }
 
 /** One service the tool can install, start and health-check. */
@@ -17,6 +19,11 @@ export interface ServiceDefinition {
   start(): Promise<RunningService>;
   /** A real request to the service; true when it answers as expected. */
   healthy(service: RunningService): Promise<boolean>;
+  /**
+   * What the service is started with (listeners, plugins, versions). A running service whose
+   * fingerprint differs was started by an older version of this tool: `up` restarts it.
+   */
+  fingerprint(): string;
 }
 
 export const serviceNames = ['kafka', 'localstack', 'moto'] as const;

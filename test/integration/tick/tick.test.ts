@@ -55,15 +55,36 @@ describe('one tick: read lag (real Kafka), decide, scale (moto ECS), remember (m
     return topic;
   }
 
-  /** A member of the group that holds its partitions without consuming (paused) until told to. */
+  const draining = new Set<Consumer>();
+
+  /**
+   * A member of the group that holds its partitions and consumes nothing until `drain`: it resolves
+   * and commits no offset before then (a batch fetched before the pause takes effect is left
+   * unresolved and delivered again later), so the backlog the test expects stays exact.
+   */
   async function member(group: string, topic: string): Promise<Consumer> {
     const consumer = kafka.consumer({ groupId: group, heartbeatInterval: 500, sessionTimeout: 10_000 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ autoCommitInterval: 200, eachMessage: async () => undefined });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!draining.has(consumer) || batch.isEmpty()) return;
+        for (const message of batch.messages) payload.resolveOffset(message.offset);
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      },
+    });
     consumer.pause([{ topic }]);
     return consumer;
+  }
+
+  function drain(consumer: Consumer, topic: string): void {
+    draining.add(consumer);
+    consumer.resume([{ topic }]);
   }
 
   const config = (input: Omit<ScalerConfigInput, 'kafka'>) =>
@@ -152,7 +173,7 @@ describe('one tick: read lag (real Kafka), decide, scale (moto ECS), remember (m
 
     // Drain: four consuming members (= 4 running tasks) read and commit everything.
     for (let i = 0; i < 3; i++) await member(group, topic);
-    for (const c of consumers.slice(-4)) c.resume([{ topic }]);
+    for (const c of consumers.slice(-4)) drain(c, topic);
     void first;
     const scaleIn = await eventually(
       'a scale-in after the drain and the stabilization window',

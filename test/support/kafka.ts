@@ -49,8 +49,7 @@ export async function commit(kafka: Kafka, groupId: string, topic: string, offse
     cluster = created.connect().then(() => created);
     clusters.set(kafka, cluster);
   }
-  const coordinator = await (await cluster).findGroupCoordinator({ groupId });
-  await coordinator.offsetCommit({
+  const request = {
     groupId,
     groupGenerationId: -1,
     memberId: '',
@@ -63,7 +62,20 @@ export async function commit(kafka: Kafka, groupId: string, topic: string, offse
         })),
       },
     ],
-  });
+  };
+  // On a broker that just started, the group coordinator (__consumer_offsets) takes a moment to
+  // load: retriable errors are retried for a bounded time, anything else fails at once.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const coordinator = await (await cluster).findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit(request);
+      return;
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 /** Closes the connections `commit` opened for this client. */

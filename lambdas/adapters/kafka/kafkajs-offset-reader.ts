@@ -146,6 +146,17 @@ export class KafkajsOffsetReader implements OffsetReader {
       if ((state === 'Dead' || description === undefined) && committed.size === 0) {
         return { kind: 'not-found', group: selection.group };
       }
+      // A topic the group should be measured on that neither exists nor has commits left (Kafka
+      // drops a deleted topic's offsets) would otherwise read as no partitions, i.e. zero lag.
+      const vanished = topicsOf(selection).filter((topic) => !metadata.has(topic) && !committed.has(topic));
+      if (vanished.length > 0) {
+        return {
+          kind: 'error',
+          group: selection.group,
+          message: `topic ${vanished.join(', ')} does not exist (deleted, or misspelled in the target's topics); its lag cannot be measured`,
+          retriable: false,
+        };
+      }
       const isolation = selection.isolation ?? 'read_uncommitted';
       const partitions = topicsOf(selection).flatMap((topic) =>
         partitionsOf(

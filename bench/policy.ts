@@ -11,7 +11,7 @@ import {
   type SimulationOptions,
   type SimulationResult,
   type TargetCheck,
-} from '../lambdas/domain/simulator';
+} from '#simulator/index';
 import { loadTrace, renderTable, runTrace, shippedTraceNames, writeReport } from '../bin/commands/simulate';
 
 const STEADY_TRACES = ['steady', 'diurnal'];

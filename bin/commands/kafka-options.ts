@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { KafkaConnectionConfig } from '../../lambdas/adapters/kafka/connection';
+import type { KafkaConnectionConfig } from '#adapters/kafka/connection';
 
 /** The Kafka connection flags every command that talks to a cluster shares. */
 export function addKafkaOptions(command: Command): Command {

@@ -1,5 +1,5 @@
-import type { MeasuredTarget, TargetMeasurement } from '../../lambdas/application/measure';
-import { partitionKey, type PartitionLag, type TimeLag } from '../../lambdas/domain/lag';
+import type { MeasuredTarget, TargetMeasurement } from '#application/measure';
+import { partitionKey, type PartitionLag, type TimeLag } from '#domain/lag/index';
 
 const dash = (value: bigint | number | string | undefined): string => (value === undefined ? '-' : String(value));
 

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import { KafkajsOffsetReader } from '../../lambdas/adapters/kafka/kafkajs-offset-reader';
-import { measureGroups, type TargetMeasurement } from '../../lambdas/application/measure';
-import { emptyOffsetHistory, type OffsetHistory } from '../../lambdas/domain/lag';
-import type { OffsetResetPolicy } from '../../lambdas/domain/lag/partition-lag';
-import type { IsolationLevel } from '../../lambdas/domain/lag/snapshot';
-import { systemClock } from '../../lambdas/ports/clock';
+import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
+import { measureGroups, type TargetMeasurement } from '#application/measure';
+import { emptyOffsetHistory, type OffsetHistory } from '#domain/lag/index';
+import type { OffsetResetPolicy } from '#domain/lag/partition-lag';
+import type { IsolationLevel } from '#domain/lag/snapshot';
+import { systemClock } from '#ports/clock';
 import { addKafkaOptions, kafkaConnectionFromFlags } from './kafka-options';
 import { formatMeasurements, toJson } from './lag-format';
 

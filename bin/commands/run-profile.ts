@@ -1,11 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  parseProfileFile,
-  parseProfileSpec,
-  profileFromTrace,
-  type LoadProfile,
-} from '../../lambdas/application/load-profile';
+import { parseProfileFile, parseProfileSpec, profileFromTrace, type LoadProfile } from '#local/load-profile';
 import { tracesDirectory } from './simulate';
 
 /** How a simulator trace is squeezed into a local run. */

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseScalerConfig, type ScalerConfig } from '../../lambdas/domain/config/scaler-config';
+import { parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-config';
 import { addKafkaOptions, kafkaConnectionFromFlags } from './kafka-options';
 import { loadProfile, policyOverrides, positiveNumber } from './run-profile';
-import { installSignalHandlers, repoRoot, runSession, type LocalConsumerGroup } from './run-session';
+import { installSignalHandlers, repoRoot, runSession, type LocalConsumerGroup } from '#local/session';
 
 interface RunFlags {
   readonly brokers: string;

@@ -1,6 +1,6 @@
 /**
  * `lagscaler simulate`: replay a trace through one or all policies, print the comparison table and
- * write an HTML page of charts. The simulation itself is pure (lambdas/domain/simulator); this file
+ * write an HTML page of charts. The simulation itself is pure (simulator/); this file
  * only reads trace files, parses flags and writes the report.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,11 +24,11 @@ import {
   type SimulationOptions,
   type SimulationResult,
   type Trace,
-} from '../../lambdas/domain/simulator';
-import { parsePolicyConfig, type PolicyConfigInput } from '../../lambdas/domain/policy';
+} from '#simulator/index';
+import { parsePolicyConfig, type PolicyConfigInput } from '#domain/policy/index';
 
-/** The shipped traces directory (traces/ at the repository root). */
-export const tracesDirectory = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'traces');
+/** The shipped traces directory (simulator/traces/). */
+export const tracesDirectory = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'simulator', 'traces');
 
 /** Names of the shipped traces, in a stable order. */
 export function shippedTraceNames(): readonly string[] {

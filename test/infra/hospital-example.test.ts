@@ -1,4 +1,4 @@
-import { parseScalerConfig } from '../../lambdas/domain/config/scaler-config';
+import { parseScalerConfig } from '#domain/config/scaler-config';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { parseScalerConfig } from '../../lambdas/domain/config/scaler-config';
+import { parseScalerConfig } from '#domain/config/scaler-config';
 import { KafkaAuth } from '../../lib/kafka-connection';
 import { KafkaLagScaler, type KafkaLagScalerProps } from '../../lib/kafka-lag-scaler';
 import {

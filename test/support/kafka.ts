@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { createInternalCluster, type InternalCluster } from '../../lambdas/adapters/kafka/internal-cluster';
+import { createInternalCluster, type InternalCluster } from '#adapters/kafka/internal-cluster';
 import { services } from './services';
 
 /** A kafkajs client on the test broker, for arranging scenarios (the product code has its own). */

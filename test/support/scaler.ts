@@ -1,14 +1,14 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { CloudWatchMetricsSink } from '../../lambdas/adapters/aws/cloudwatch-metrics-sink';
-import { DynamoDbStateStore } from '../../lambdas/adapters/aws/dynamodb-state-store';
-import { EcsServiceCapacity } from '../../lambdas/adapters/aws/ecs-service-capacity';
-import { KafkajsOffsetReader } from '../../lambdas/adapters/kafka/kafkajs-offset-reader';
-import type { TargetState } from '../../lambdas/application/target-state';
-import type { TickDependencies } from '../../lambdas/application/tick';
-import type { StructuredLogger } from '../../lambdas/ports/logger';
-import type { ServiceCapacity, ServiceRef } from '../../lambdas/ports/service-capacity';
+import { CloudWatchMetricsSink } from '#adapters/aws/cloudwatch-metrics-sink';
+import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store';
+import { EcsServiceCapacity } from '#adapters/aws/ecs-service-capacity';
+import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
+import type { TargetState } from '#application/target-state';
+import type { TickDependencies } from '#application/tick';
+import type { StructuredLogger } from '#ports/logger';
+import type { ServiceCapacity, ServiceRef } from '#ports/service-capacity';
 import { awsClientConfig, services, uniqueName } from './services';
 
 /** The scaler's state table as the CDK construct defines it: partition key `target` (S), on demand. */

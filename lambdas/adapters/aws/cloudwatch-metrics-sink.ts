@@ -1,5 +1,5 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum as CwDatum } from '@aws-sdk/client-cloudwatch';
-import type { MetricDatum, MetricsSink } from '../../ports/metrics-sink';
+import type { MetricDatum, MetricsSink } from '#ports/metrics-sink';
 
 /** PutMetricData accepts at most 1000 data points per request. */
 const batchSize = 1000;

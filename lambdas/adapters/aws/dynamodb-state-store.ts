@@ -5,7 +5,7 @@ import {
   PutItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { StateConflictError, type StateStore, type StoredState } from '../../ports/state-store';
+import { StateConflictError, type StateStore, type StoredState } from '#ports/state-store';
 
 export interface DynamoDbStateStoreOptions {
   readonly table: string;

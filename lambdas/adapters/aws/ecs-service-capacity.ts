@@ -4,7 +4,7 @@ import {
   type ServiceCapacity,
   type ServiceRef,
   type ServiceStatus,
-} from '../../ports/service-capacity';
+} from '#ports/service-capacity';
 
 /**
  * ECS desired counts. Throttling is retried by the SDK client the caller builds (see

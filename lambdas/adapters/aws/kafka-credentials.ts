@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ScalerConfig } from '../../domain/config/scaler-config';
+import type { ScalerConfig } from '#domain/config/scaler-config';
 import type { KafkaConnectionConfig } from '../kafka/connection';
 
 export class KafkaCredentialsError extends Error {

@@ -9,9 +9,9 @@ import type {
   IsolationLevel,
   PartitionEnd,
   PartitionSnapshot,
-} from '../../domain/lag/snapshot';
-import type { Clock } from '../../ports/clock';
-import type { GroupSelection, OffsetReader } from '../../ports/offset-reader';
+} from '#domain/lag/snapshot';
+import type { Clock } from '#ports/clock';
+import type { GroupSelection, OffsetReader } from '#ports/offset-reader';
 import { createKafka, type KafkaConnectionConfig } from './connection';
 import { explainConnectionFailure, withDeadline } from './errors';
 import { createInternalCluster, type InternalCluster } from './internal-cluster';

@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { CloudWatchMetricsSink } from '../../../lambdas/adapters/aws/cloudwatch-metrics-sink';
-import type { MetricDatum } from '../../../lambdas/ports/metrics-sink';
+import { CloudWatchMetricsSink } from '#adapters/aws/cloudwatch-metrics-sink';
+import type { MetricDatum } from '#ports/metrics-sink';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 
 describe('CloudWatchMetricsSink (LocalStack CloudWatch)', () => {

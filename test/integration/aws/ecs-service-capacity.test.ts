@@ -1,8 +1,8 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { awsRetryOptions } from '../../../lambdas/adapters/aws/client-options';
-import { EcsServiceCapacity } from '../../../lambdas/adapters/aws/ecs-service-capacity';
-import { ServiceNotFoundError } from '../../../lambdas/ports/service-capacity';
+import { awsRetryOptions } from '#adapters/aws/client-options';
+import { EcsServiceCapacity } from '#adapters/aws/ecs-service-capacity';
+import { ServiceNotFoundError } from '#ports/service-capacity';
 import { createConsumerService } from '../../support/ecs';
 import { failingFirst } from '../../support/fault-injection';
 import { awsClientConfig, services } from '../../support/services';

@@ -1,8 +1,8 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { KafkaCredentialsError, resolveKafkaConnection } from '../../../lambdas/adapters/aws/kafka-credentials';
-import { KafkajsOffsetReader } from '../../../lambdas/adapters/kafka/kafkajs-offset-reader';
-import { parseScalerConfig } from '../../../lambdas/domain/config/scaler-config';
+import { KafkaCredentialsError, resolveKafkaConnection } from '#adapters/aws/kafka-credentials';
+import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
+import { parseScalerConfig } from '#domain/config/scaler-config';
 import { saslUser } from '../../../tools/services/kafka';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 

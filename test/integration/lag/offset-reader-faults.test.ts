@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { KafkaConfigError } from '../../../lambdas/adapters/kafka/connection';
-import { KafkaUnavailableError } from '../../../lambdas/adapters/kafka/errors';
-import { KafkajsOffsetReader } from '../../../lambdas/adapters/kafka/kafkajs-offset-reader';
-import type { KafkaConnectionConfig } from '../../../lambdas/adapters/kafka/connection';
+import { KafkaConfigError } from '#adapters/kafka/connection';
+import { KafkaUnavailableError } from '#adapters/kafka/errors';
+import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
+import type { KafkaConnectionConfig } from '#adapters/kafka/connection';
 import { saslUser } from '../../../tools/services/kafka';
 import { commit, createTopic, testKafka } from '../../support/kafka';
 import { services, uniqueName } from '../../support/services';

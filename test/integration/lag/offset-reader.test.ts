@@ -1,8 +1,8 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkajsOffsetReader } from '../../../lambdas/adapters/kafka/kafkajs-offset-reader';
-import type { GroupSnapshot, PartitionSnapshot } from '../../../lambdas/domain/lag/snapshot';
-import type { GroupSelection } from '../../../lambdas/ports/offset-reader';
+import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
+import type { GroupSnapshot, PartitionSnapshot } from '#domain/lag/snapshot';
+import type { GroupSelection } from '#ports/offset-reader';
 import { describeGroups, type DescribedPartition } from '../../support/consumer-group-command';
 import { commit, createTopic, deleteRecordsBelow, produce, testKafka } from '../../support/kafka';
 import { eventually, services, uniqueName } from '../../support/services';

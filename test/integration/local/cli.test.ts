@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
-import { repoRoot } from '../../../bin/commands/run-session';
+import { repoRoot } from '#local/session';
 import { closeCommitter, commit, createTopic, produce, testKafka } from '../../support/kafka';
 import { services, uniqueName } from '../../support/services';
 
@@ -71,7 +71,7 @@ describe('lagscaler run and npm start: flags, faults', () => {
   it('npm start rejects a bad profile file naming its line and field, before starting anything', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'lagscaler-profile-')), 'profile.json');
     writeFileSync(file, '{\n  "phases": [\n    { "name": "burst", "seconds": 0, "ratePerSecond": 600 }\n  ]\n}\n');
-    const result = run('tools/start.ts', ['--profile', file]);
+    const result = run('bin/start.ts', ['--profile', file]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`${file}:3: phases[0].seconds: expected seconds > 0`);
     expect(result.stdout).not.toContain('starting the embedded Kafka');

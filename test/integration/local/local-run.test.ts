@@ -3,9 +3,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProfileSpec } from '../../../lambdas/application/load-profile';
-import { runSession, repoRoot } from '../../../bin/commands/run-session';
-import { demoPolicy, localScalerConfig } from '../../../bin/commands/start-demo';
+import { parseProfileSpec } from '#local/load-profile';
+import { runSession, repoRoot } from '#local/session';
+import { demoPolicy, localScalerConfig } from '#local/demo';
 import { services, uniqueName } from '../../support/services';
 
 /** True while a process (or its process group) with this PID exists. */
@@ -142,7 +142,7 @@ describe('local mode (real broker, real consumer processes)', () => {
       [
         '--import',
         'tsx',
-        'tools/start.ts',
+        'bin/start.ts',
         '--groups',
         'billing',
         '--topic',

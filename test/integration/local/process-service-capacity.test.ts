@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessServiceCapacity, type TaskCommand } from '../../../lambdas/adapters/local/process-service-capacity';
+import { ProcessServiceCapacity, type TaskCommand } from '#local/adapters/process-service-capacity';
 import { eventually } from '../../support/services';
 
 const service = { cluster: 'local', service: 'billing' };

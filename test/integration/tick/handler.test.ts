@@ -2,7 +2,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { TickReport } from '../../../lambdas/application/tick';
+import type { TickReport } from '#application/tick';
 import { saslUser } from '../../../tools/services/kafka';
 import { createConsumerService } from '../../support/ecs';
 import { commit, createTopic, produce, testKafka } from '../../support/kafka';

@@ -7,9 +7,9 @@ import {
 import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudWatchMetricsSink } from '../../../lambdas/adapters/aws/cloudwatch-metrics-sink';
-import { runTick } from '../../../lambdas/application/tick';
-import { parseScalerConfig, type ScalerConfigInput } from '../../../lambdas/domain/config/scaler-config';
+import { CloudWatchMetricsSink } from '#adapters/aws/cloudwatch-metrics-sink';
+import { runTick } from '#application/tick';
+import { parseScalerConfig, type ScalerConfigInput } from '#domain/config/scaler-config';
 import { createConsumerService } from '../../support/ecs';
 import { commit, createTopic, produce, testKafka } from '../../support/kafka';
 import { realDependencies } from '../../support/scaler';

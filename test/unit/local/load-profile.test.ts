@@ -7,8 +7,8 @@ import {
   profileFromTrace,
   profileSeconds,
   rateAt,
-} from '../../../lambdas/application/load-profile';
-import { parseTrace } from '../../../lambdas/domain/simulator/trace';
+} from '#local/load-profile';
+import { parseTrace } from '#simulator/trace';
 
 describe('load profile', () => {
   it('parses the default spec: calm -> burst -> calm', () => {

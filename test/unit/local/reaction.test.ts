@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatReaction, measureReaction } from '../../../lambdas/application/reaction';
-import { hold, sample, scale } from './fixtures';
+import { formatReaction, measureReaction } from '#local/reaction';
+import { hold, sample, scale } from '#support/builders/local';
 
 describe('measureReaction', () => {
   // Burst at 30 s; the time lag crosses 5 s at 40 s; the scaler decides 1 -> 4 at 35 s; the three

@@ -1,5 +1,0 @@
-/** The policy simulator: traces, the discrete-time model, the policies it compares, and reports. */
-export * from './trace';
-export * from './policies';
-export * from './engine';
-export * from './report';

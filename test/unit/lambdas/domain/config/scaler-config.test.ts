@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compactScalerConfig,
+  parseScalerConfig,
+  parseScalerConfigJson,
+  ScalerConfigError,
+  targetId,
+} from '#domain/config/scaler-config';
+
+const valid = {
+  kafka: {
+    brokers: ['b-1.hospital:9096'],
+    tls: true,
+    auth: { type: 'sasl-scram', secretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:AmazonMSK_x' },
+  },
+  targets: [{ group: 'billing', topics: ['patient-checkout'], service: { cluster: 'hospital', service: 'billing' } }],
+};
+
+const problemsOf = (raw: unknown): readonly string[] => {
+  try {
+    parseScalerConfig(raw);
+  } catch (error) {
+    if (error instanceof ScalerConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('scaler configuration', () => {
+  it('applies documented defaults', () => {
+    const config = parseScalerConfig(valid);
+    expect(config.metricsNamespace).toBe('KafkaLagAutoscaler');
+    expect(config.targets[0]?.isolation).toBe('read_uncommitted');
+    expect(config.targets[0]?.offsetResetPolicy).toBe('latest');
+    expect(config.targets[0]?.policy.drainTargetSeconds).toBe(300);
+    expect(config.kafka.auth).toEqual({
+      type: 'sasl-scram',
+      mechanism: 'scram-sha-512',
+      secretArn: valid.kafka.auth.secretArn,
+    });
+    expect(targetId(config.targets[0] ?? { group: '' })).toBe('billing');
+  });
+
+  it.each([
+    [{ ...valid, kafka: { brokers: ['localhost'] } }, /kafka\.brokers\.0: must be host:port/],
+    [{ ...valid, kafka: { brokers: [] } }, /kafka\.brokers: give at least one broker/],
+    [{ ...valid, targets: [] }, /targets: give at least one target/],
+    [{ ...valid, targets: [{ group: 'billing' }] }, /targets\.0\.service/],
+    [{ ...valid, colour: 'blue' }, /\(config\): unknown field\(s\) 'colour'/],
+    [
+      { ...valid, targets: [{ ...valid.targets[0], policy: { minTasks: 5, maxTasks: 2 } }] },
+      /targets\.0\.policy\.minTasks: minTasks \(5\) is greater than maxTasks \(2\)/,
+    ],
+    [{ ...valid, targets: [valid.targets[0], valid.targets[0]] }, /targets\.1\.id: target id 'billing' is used twice/],
+    [{ ...valid, kafka: { ...valid.kafka, auth: { type: 'sasl-scram' } } }, /kafka\.auth\.secretArn/],
+  ])('rejects bad input and names the field (%#)', (raw, message) => {
+    expect(problemsOf(raw).join('\n')).toMatch(message);
+  });
+
+  it('names the environment variable when it is missing or not JSON', () => {
+    expect(() => parseScalerConfigJson(undefined, 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not set/);
+    expect(() => parseScalerConfigJson('{oops', 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not valid JSON/);
+  });
+});
+
+describe('compact configuration (what the Lambda environment carries)', () => {
+  it('drops every default and parses back to the same configuration', () => {
+    const full = parseScalerConfig({
+      ...valid,
+      dryRun: true,
+      targets: [
+        { group: 'billing', service: { cluster: 'hospital', service: 'billing' } },
+        {
+          id: 'rx',
+          group: 'pharmacy',
+          isolation: 'read_committed',
+          topics: ['patient-checkout'],
+          service: { cluster: 'hospital', service: 'pharmacy' },
+          policy: { maxTasks: 12, drainTargetSeconds: 120 },
+        },
+      ],
+    });
+    const compact = compactScalerConfig(full);
+    expect(compact).toEqual({
+      dryRun: true,
+      kafka: {
+        brokers: ['b-1.hospital:9096'],
+        tls: true,
+        auth: { type: 'sasl-scram', mechanism: 'scram-sha-512', secretArn: valid.kafka.auth.secretArn },
+      },
+      targets: [
+        { group: 'billing', service: { cluster: 'hospital', service: 'billing' } },
+        {
+          isolation: 'read_committed',
+          id: 'rx',
+          group: 'pharmacy',
+          topics: ['patient-checkout'],
+          service: { cluster: 'hospital', service: 'pharmacy' },
+          policy: { drainTargetSeconds: 120, maxTasks: 12 },
+        },
+      ],
+    });
+    expect(parseScalerConfig(JSON.parse(JSON.stringify(compact)))).toEqual(full);
+    expect(JSON.stringify(compact).length).toBeLessThan(JSON.stringify(full).length / 2);
+  });
+
+  it('accepts MSK-style comma-joined bootstrap brokers', () => {
+    const config = parseScalerConfig({ ...valid, kafka: { brokers: ['b-1.msk:9098,b-2.msk:9098', 'b-3.msk:9098'] } });
+    expect(config.kafka.brokers).toEqual(['b-1.msk:9098', 'b-2.msk:9098', 'b-3.msk:9098']);
+  });
+});

@@ -1,0 +1,386 @@
+import { describe, expect, it } from 'vitest';
+import { decideScaling, emptyPolicyMemory, type PolicyMemory, type PolicyRule } from '#domain/policy/index';
+import { config, input, NOW, observation, settledMemory, topic } from '#support/builders/policy';
+
+const SEC = 1000;
+/** 12 partitions, capacity 200 msg/s per task known from memory. */
+const known = (overrides: Partial<PolicyMemory> = {}): PolicyMemory =>
+  settledMemory(NOW, { capacityPerTask: { orders: 200 }, ...overrides });
+const busy = (overrides: Parameters<typeof topic>[0] = {}) =>
+  topic({ productionRate: 1000, consumptionRatePerTask: 200, timeLagSeconds: 30, ...overrides });
+
+describe('decideScaling: rules', () => {
+  it.each<[string, ReturnType<typeof input>, 'scale' | 'hold', PolicyRule, number]>([
+    [
+      'drain target sizes from measured rates (2 -> 6 on 12 partitions)',
+      input(observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })]), known()),
+      'scale',
+      'drain-target',
+      6,
+    ],
+    [
+      'reaches the partition count exactly when needed',
+      input(observation(2, [busy({ scalableLag: 120_000, maxPartitionLag: 10_000 })]), known()),
+      'scale',
+      'drain-target',
+      12,
+    ],
+    [
+      'falls back to the lag threshold without rates, rounded up to a useful count (5 -> 6)',
+      input(observation(1, [topic({ scalableLag: 50_000, maxPartitionLag: 5000 })])),
+      'scale',
+      'lag-threshold',
+      6,
+    ],
+    [
+      'holds when the current count fits',
+      input(observation(6, [busy({ scalableLag: 1000, maxPartitionLag: 100 })]), known()),
+      'hold',
+      'at-target',
+      6,
+    ],
+    [
+      'missing data holds',
+      input(observation(6, [busy()], { group: { freshness: 'missing' } }), known()),
+      'hold',
+      'no-data',
+      6,
+    ],
+    [
+      'stale data holds even with a huge lag',
+      input(observation(2, [busy({ scalableLag: 9e9 })], { group: { freshness: 'stale' } }), known()),
+      'hold',
+      'no-data',
+      2,
+    ],
+    [
+      'partial data still scales out',
+      input(
+        observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })], { group: { freshness: 'partial' } }),
+        known(),
+      ),
+      'scale',
+      'drain-target',
+      6,
+    ],
+    [
+      'partial data never scales in',
+      input(observation(6, [busy({ productionRate: 100 })], { group: { freshness: 'partial' } }), known()),
+      'hold',
+      'partial-data-no-scale-in',
+      1,
+    ],
+    ['desired above the partition cap is corrected', input(observation(20, [busy()]), known()), 'scale', 'bounds', 12],
+    [
+      'maxTasks 5 on 12 partitions caps at 4 (5 is no better)',
+      input(observation(5, [busy()]), known(), config({ maxTasks: 5 })),
+      'scale',
+      'bounds',
+      4,
+    ],
+    [
+      'waits while the group rebalances',
+      input(observation(2, [busy({ scalableLag: 120_000 })], { group: { state: 'PreparingRebalance' } }), known()),
+      'hold',
+      'settling',
+      2,
+    ],
+    [
+      'waits while members differ from running tasks',
+      input(observation(2, [busy({ scalableLag: 120_000 })], { group: { members: 1 } }), known()),
+      'hold',
+      'settling',
+      2,
+    ],
+    [
+      'waits while the deployment rolls',
+      input(observation(2, [busy({ scalableLag: 120_000 })], { service: { deploymentSteady: false } }), known()),
+      'hold',
+      'settling',
+      2,
+    ],
+    [
+      'decides after the settle timeout',
+      input(
+        observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })], {
+          group: { state: 'PreparingRebalance' },
+        }),
+        known({ settleWaitStartMs: NOW - 301 * SEC }),
+      ),
+      'scale',
+      'drain-target',
+      6,
+    ],
+    [
+      'scale-out cooldown',
+      input(
+        observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })]),
+        known({ lastAction: { atMs: NOW - 30 * SEC, direction: 'out', from: 1, to: 2 } }),
+      ),
+      'hold',
+      'scale-out-cooldown',
+      6,
+    ],
+    [
+      'scale-in cooldown after any action',
+      input(
+        observation(6, [busy({ productionRate: 100 })]),
+        known({ lastAction: { atMs: NOW - 100 * SEC, direction: 'out', from: 4, to: 6 } }),
+      ),
+      'hold',
+      'scale-in-cooldown',
+      1,
+    ],
+    [
+      'stabilization: a higher recommendation inside the window blocks scale-in',
+      input(
+        observation(6, [busy({ productionRate: 100 })]),
+        known({
+          recommendations: [
+            { atMs: NOW - 700 * SEC, tasks: 1 },
+            { atMs: NOW - 300 * SEC, tasks: 6 },
+          ],
+        }),
+      ),
+      'hold',
+      'stabilization',
+      1,
+    ],
+    [
+      'stabilization: scale-in waits until history covers the window',
+      input(observation(6, [busy({ productionRate: 100 })]), known({ recommendations: [] })),
+      'hold',
+      'stabilization',
+      1,
+    ],
+    [
+      'scales in to the highest recommendation of a covered window',
+      input(
+        observation(6, [busy({ productionRate: 100 })]),
+        known({
+          recommendations: [
+            { atMs: NOW - 700 * SEC, tasks: 2 },
+            { atMs: NOW - 60 * SEC, tasks: 1 },
+          ],
+        }),
+      ),
+      'scale',
+      'drain-target',
+      2,
+    ],
+    [
+      'excluded (stalled) lag does not drive the group to max',
+      input(observation(2, [busy({ productionRate: 100, excludedLag: 5_000_000 })]), known()),
+      'hold',
+      'stabilization',
+      1,
+    ],
+    [
+      'an unfixable slow partition does not chase max: 10% of the best drain time is enough',
+      input(
+        observation(6, [busy({ productionRate: 120, scalableLag: 1_000_100, maxPartitionLag: 1_000_000 })]),
+        known(),
+      ),
+      'hold',
+      'at-target',
+      6,
+    ],
+    [
+      'weighs the pause: a step that saves less drain time than the pause costs is not taken',
+      input(
+        observation(4, [
+          busy({ productionRate: 0, consumptionRatePerTask: 100, scalableLag: 160_000, maxPartitionLag: 10_000 }),
+        ]),
+        known({ capacityPerTask: { orders: 100 } }),
+        config({ rebalancePauseSeconds: 200 }),
+      ),
+      'hold',
+      'not-worth-rebalance',
+      12,
+    ],
+    [
+      'the same step is taken when the pause is short',
+      input(
+        observation(4, [
+          busy({ productionRate: 0, consumptionRatePerTask: 100, scalableLag: 160_000, maxPartitionLag: 10_000 }),
+        ]),
+        known({ capacityPerTask: { orders: 100 } }),
+      ),
+      'scale',
+      'drain-target',
+      6,
+    ],
+    [
+      'counts the backlog that builds while new tasks start (120 s start: 2 -> 12, not 6)',
+      input(
+        observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })]),
+        known(),
+        config({ taskStartSeconds: 120 }),
+      ),
+      'scale',
+      'drain-target',
+      12,
+    ],
+    [
+      'maxStepUp is rounded up to the next useful count (4 + 1 -> 6)',
+      input(
+        observation(4, [busy({ scalableLag: 120_000, maxPartitionLag: 10_000 })]),
+        known(),
+        config({ maxStepUp: 1 }),
+      ),
+      'scale',
+      'drain-target',
+      6,
+    ],
+    [
+      'maxStepDown bounds a scale-in (12 - 6 -> 6)',
+      input(
+        observation(12, [busy({ productionRate: 100 })]),
+        known({ recommendations: [{ atMs: NOW - 700 * SEC, tasks: 1 }] }),
+        config({ maxStepDown: 6 }),
+      ),
+      'scale',
+      'drain-target',
+      6,
+    ],
+    [
+      'at zero tasks, lag below activationLag holds',
+      input(
+        observation(0, [topic({ scalableLag: 10 })]),
+        emptyPolicyMemory,
+        config({ scaleToZero: true, activationLag: 50 }),
+      ),
+      'hold',
+      'activation',
+      1,
+    ],
+    [
+      'at zero tasks, lag above activationLag starts the group',
+      input(
+        observation(0, [topic({ scalableLag: 100 })]),
+        emptyPolicyMemory,
+        config({ scaleToZero: true, activationLag: 50 }),
+      ),
+      'scale',
+      'activation',
+      1,
+    ],
+    [
+      'idle with scaleToZero scales to zero after the window',
+      input(
+        observation(2, [topic({ productionRate: 0, consumptionRatePerTask: 0 })]),
+        known({ recommendations: [{ atMs: NOW - 700 * SEC, tasks: 0 }] }),
+        config({ scaleToZero: true }),
+      ),
+      'scale',
+      'scale-to-zero',
+      0,
+    ],
+    [
+      'zero tasks without scaleToZero is raised to minTasks',
+      input(observation(0, [topic()]), emptyPolicyMemory, config({ minTasks: 2 })),
+      'scale',
+      'bounds',
+      2,
+    ],
+  ])('%s', (_name, policyInput, kind, rule, target) => {
+    const { decision } = decideScaling(policyInput, NOW);
+    expect({ kind: decision.kind, rule: decision.rule }).toEqual({ kind, rule });
+    expect(decision.kind === 'scale' ? decision.to : decision.recommended).toBe(target);
+  });
+});
+
+describe('decideScaling: memory and explanations', () => {
+  it('records the action and starts waiting for the group to settle', () => {
+    const { decision, memory } = decideScaling(
+      input(observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })]), known()),
+      NOW,
+    );
+    expect(decision).toMatchObject({ kind: 'scale', from: 2, to: 6, direction: 'out', dryRun: false });
+    expect(memory.lastAction).toEqual({ atMs: NOW, direction: 'out', from: 2, to: 6 });
+    expect(memory.settledSinceMs).toBeUndefined();
+    expect(decision.inputs).toMatchObject({ current: 2, capPartitions: 12, scalableLag: 12_000, capacityPerTask: 200 });
+    expect(decision.inputs.drainSecondsRecommended).toBeLessThanOrEqual(300);
+  });
+
+  it('dry run decides the same but starts no cooldown', () => {
+    const { decision, memory } = decideScaling(
+      input(observation(2, [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })]), known(), config({ dryRun: true })),
+      NOW,
+    );
+    expect(decision).toMatchObject({ kind: 'scale', to: 6, dryRun: true });
+    expect(memory.lastAction).toBeUndefined();
+  });
+
+  it('no-data leaves memory untouched', () => {
+    const before = known({ recommendations: [{ atMs: NOW - 10 * SEC, tasks: 3 }] });
+    const { memory } = decideScaling(input(observation(3, [busy()], { group: { freshness: 'missing' } }), before), NOW);
+    expect(memory).toBe(before);
+  });
+
+  it('remembers capacity only from a busy group: exact when settled, raised when a pause was in the window', () => {
+    const busyObs = observation(4, [busy({ scalableLag: 100_000, consumptionRatePerTask: 250 })]);
+    expect(decideScaling(input(busyObs, settledMemory(NOW)), NOW).memory.capacityPerTask).toEqual({ orders: 250 });
+    // Settled 10 s ago: the 60 s window held one 5 s pause, so 250 msg/s over 60 s is 250 x 60/55 of work time.
+    const justSettled = { ...emptyPolicyMemory, settledSinceMs: NOW - 10 * SEC };
+    const fiveSecondPause = config({ rebalancePauseSeconds: 5 });
+    expect(decideScaling(input(busyObs, justSettled, fiveSecondPause), NOW).memory.capacityPerTask.orders).toBeCloseTo(
+      (250 * 60) / 55,
+    );
+    // Right after a scale-in the window's work was done by more members than are counted now: not trusted.
+    const afterScaleIn = {
+      ...justSettled,
+      lastAction: { atMs: NOW - 30 * SEC, direction: 'in' as const, from: 6, to: 4 },
+    };
+    expect(decideScaling(input(busyObs, afterScaleIn), NOW).memory.capacityPerTask).toEqual({});
+    // A caught-up group's rate is not capacity: the remembered value stays.
+    const caughtUp = observation(4, [busy({ scalableLag: 10, consumptionRatePerTask: 50 })]);
+    expect(decideScaling(input(caughtUp, known()), NOW).memory.capacityPerTask).toEqual({ orders: 200 });
+  });
+
+  it('a hot partition makes the busiest member heavier than an even share', () => {
+    // 12 partitions, 900 msg/s, partition 0 has 318 msg/s. Even spread: 3 tasks (225 msg/s each) would do;
+    // the member holding partition 0 needs it nearly alone: 318 + (k-1) x 53 <= 0.95 x 400 -> k = 2 -> 6 tasks.
+    const hot = busy({ productionRate: 900, maxPartitionProductionRate: 318, consumptionRatePerTask: 400 });
+    const { decision } = decideScaling(input(observation(2, [hot]), known({ capacityPerTask: { orders: 400 } })), NOW);
+    expect(decision).toMatchObject({ kind: 'scale', to: 6 });
+    const even = busy({ productionRate: 900, maxPartitionProductionRate: 75, consumptionRatePerTask: 400 });
+    expect(
+      decideScaling(input(observation(2, [even]), known({ capacityPerTask: { orders: 400 } })), NOW).decision,
+    ).toMatchObject({
+      kind: 'scale',
+      to: 3,
+    });
+  });
+
+  it('settle wait start is kept across ticks and cleared when settled', () => {
+    const light = [busy({ productionRate: 100 })];
+    const first = decideScaling(
+      input(observation(2, light, { group: { state: 'CompletingRebalance' } }), known()),
+      NOW,
+    );
+    expect(first.memory.settleWaitStartMs).toBe(NOW);
+    const second = decideScaling(
+      input(observation(2, light, { group: { state: 'CompletingRebalance' } }), first.memory),
+      NOW + 60 * SEC,
+    );
+    expect(second.memory.settleWaitStartMs).toBe(NOW);
+    const third = decideScaling(input(observation(2, light), second.memory), NOW + 120 * SEC);
+    expect(third.memory.settleWaitStartMs).toBeUndefined();
+    expect(third.memory.settledSinceMs).toBe(NOW + 120 * SEC);
+  });
+
+  it('multi-topic: the cap is the largest topic and each topic sizes its own busiest member', () => {
+    const topics = [
+      busy({ topic: 'a', partitions: 4, productionRate: 10, scalableLag: 0 }),
+      busy({ topic: 'b', partitions: 16, productionRate: 2000, scalableLag: 0, consumptionRatePerTask: 300 }),
+    ];
+    const { decision } = decideScaling(
+      input(observation(2, topics), settledMemory(NOW, { capacityPerTask: { a: 200, b: 300 } })),
+      NOW,
+    );
+    // b: busiest share ceil(16/n)/16 x 2000 <= 0.95 x 300 -> ceil(16/n) <= 2.28 -> n = 8.
+    expect(decision).toMatchObject({ kind: 'scale', to: 8 });
+    expect(decision.inputs.capPartitions).toBe(16);
+  });
+});

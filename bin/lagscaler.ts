@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerLag } from './commands/lag';
 import { registerSimulate } from './commands/simulate';
 import { registerRun } from './commands/run';
+import { describeError } from '#domain/errors';
 
 /** The command line: one subcommand per file in bin/commands/, each registered here. */
 const program = new Command('lagscaler')
@@ -18,6 +19,6 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   // commander has already printed usage errors and help; anything else is ours to explain.
   const code = (error as { exitCode?: number }).exitCode;
   if (typeof code === 'number') process.exit(code);
-  console.error(`lagscaler: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`lagscaler: ${describeError(error)}`);
   process.exit(1);
 });

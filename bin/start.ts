@@ -12,6 +12,7 @@ import { installSignalHandlers, repoRoot, runSession } from '#local/session';
 import { loadProfile, policyOverrides, positiveNumber } from './commands/run-profile';
 import { demoDepartments, demoPolicy, localScalerConfig } from '#local/demo';
 import { down, up } from '../tools/services/manager';
+import { describeError } from '#domain/errors';
 
 interface StartFlags {
   readonly profile: string;
@@ -135,7 +136,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`npm start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`npm start: ${describeError(error)}\n`);
     process.exit(1);
   },
 );

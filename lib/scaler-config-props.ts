@@ -11,6 +11,8 @@ import {
   type ScalerConfigInput,
 } from '../lambdas/domain/config/scaler-config';
 import type { PolicyConfigInput } from '../lambdas/domain/policy/config';
+import { formatPath, formatProblem } from '../lambdas/domain/config/schema-issues';
+import { ProjectError } from '../lambdas/domain/errors';
 import type { KafkaConnectionProps } from './kafka-connection';
 import type { ScalerAlarmsProps } from './scaler-alarms';
 
@@ -77,7 +79,7 @@ export interface ConfigProps {
 }
 
 /** Thrown at synth time when the props cannot work; lists every problem with the prop and the fix. */
-export class KafkaLagScalerPropsError extends Error {
+export class KafkaLagScalerPropsError extends ProjectError {
   override name = 'KafkaLagScalerPropsError';
   constructor(
     readonly constructPath: string,
@@ -154,27 +156,24 @@ export function configFromProps(
     return { ok: true, config: { ...parsed, kafka: { ...parsed.kafka, brokers: [...raw.kafka.brokers] } } };
   } catch (error) {
     if (!(error instanceof ScalerConfigError)) throw error;
-    return { ok: false, problems: error.problems.map((p) => toPropPath(p, props)) };
+    return {
+      ok: false,
+      problems: error.issues.map((issue) => formatProblem(issue, { label: (path) => propPath(path, props) })),
+    };
   }
 }
 
-/** `targets.0.policy.minTasks: ...` -> `targets[0] (group 'billing').policy.minTasks: ...` */
-function toPropPath(problem: string, props: ConfigProps): string {
-  const at = problem.indexOf(': ');
-  if (at < 0) return problem;
-  const path = problem.slice(0, at).split('.');
-  const message = problem.slice(at + 2);
-  let prop: string;
-  if (path[0] === 'kafka' && path[1] === 'brokers') {
-    prop = `kafka.bootstrapBrokers${path[2] === undefined ? '' : `[${path[2]}]`}`;
-  } else if (path[0] === 'targets' && path[1] !== undefined && /^\d+$/.test(path[1])) {
-    const index = Number(path[1]);
-    const group = props.targets[index]?.consumerGroup;
-    const field = path.slice(2);
-    const renamed = field[0] === 'group' ? ['consumerGroup'] : field[0] === 'service' ? ['service'] : field;
-    prop = [`targets[${index}]${group === undefined ? '' : ` (group '${group}')`}`, ...renamed].join('.');
-  } else {
-    prop = path.join('.');
+/** `['targets', 0, 'policy', 'minTasks']` -> `targets[0] (group 'billing').policy.minTasks`: the props' own names. */
+function propPath(path: readonly PropertyKey[], props: ConfigProps): string {
+  const [first, second, ...rest] = path;
+  if (first === 'kafka' && second === 'brokers') return formatPath(['kafka', 'bootstrapBrokers', ...rest]);
+  if (first === 'targets' && typeof second === 'number') {
+    const group = props.targets[second]?.consumerGroup;
+    const renamed = rest[0] === 'group' ? ['consumerGroup', ...rest.slice(1)] : rest;
+    const target = `targets[${second}]${group === undefined ? '' : ` (group '${group}')`}`;
+    return [target, ...renamed.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))]
+      .join('.')
+      .replace(/\.\[/g, '[');
   }
-  return `${prop}: ${message}`;
+  return formatPath(path) || '(props)';
 }

@@ -4,6 +4,7 @@
  * errors that name the line and the field out.
  */
 import * as z from 'zod';
+import { formatSchemaError, parseJsonText } from '#domain/config/schema-issues';
 import { parseTrace, type Trace } from '#simulator/trace';
 
 /** A stretch of constant production. */
@@ -62,34 +63,6 @@ export function parseProfileSpec(spec: string): ProfileParseResult {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, profile: { phases } };
 }
 
-/** 1-based line of a character offset. */
-function lineAt(text: string, offset: number): number {
-  return text.slice(0, offset).split('\n').length;
-}
-
-/** The line of a field path, found by walking its keys and array elements in order (best effort). */
-export function lineOfJsonPath(text: string, path: readonly PropertyKey[]): number | undefined {
-  let at = 0;
-  for (const key of path) {
-    if (typeof key === 'number') {
-      // The (key+1)-th object opening after the array's key: profiles hold arrays of flat objects.
-      for (let i = 0; i <= key; i++) {
-        const next = text.indexOf('{', at + 1);
-        if (next < 0) return lineAt(text, at);
-        at = next;
-      }
-    } else if (typeof key === 'string') {
-      const next = text.indexOf(`"${key}"`, at);
-      if (next < 0) return lineAt(text, at);
-      at = next;
-    }
-  }
-  return lineAt(text, at);
-}
-
-const formatPath = (path: readonly PropertyKey[]): string =>
-  path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
-
 /**
  * Parses a profile file: a JSON profile (`{"phases": [{"name", "seconds", "ratePerSecond"}]}`) or a
  * simulator trace (detected by its `stepSeconds`), which `fromTrace` turns into phases.
@@ -99,15 +72,9 @@ export function parseProfileFile(
   source: string,
   fromTrace: (trace: Trace) => LoadProfile = (trace) => profileFromTrace(trace, {}),
 ): ProfileParseResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message)?.[1];
-    const where = position === undefined ? '' : `:${lineAt(text, Number(position))}`;
-    return { ok: false, errors: [`${source}${where}: not valid JSON (${message})`] };
-  }
+  const json = parseJsonText(text, source);
+  if (!json.ok) return { ok: false, errors: [json.problem] };
+  const raw = json.value;
   if (typeof raw === 'object' && raw !== null && 'stepSeconds' in raw) {
     const trace = parseTrace(text, source);
     return trace.ok ? { ok: true, profile: fromTrace(trace.trace) } : trace;
@@ -116,14 +83,10 @@ export function parseProfileFile(
   if (result.success) return { ok: true, profile: result.data };
   return {
     ok: false,
-    errors: result.error.issues.map((issue) => {
-      const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-      const line = lineOfJsonPath(text, path);
-      const what =
-        issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${issue.keys.join(', ')}; expected name, seconds, ratePerSecond`
-          : issue.message;
-      return `${source}${line === undefined ? '' : `:${line}`}: ${formatPath(issue.path) || '(top level)'}: ${what}`;
+    errors: formatSchemaError(result.error, {
+      source,
+      text,
+      unknownFieldsFix: 'expected name, seconds, ratePerSecond',
     }),
   };
 }

@@ -1,8 +1,9 @@
 /**
- * Trace files: the production load a simulation replays. JSON, documented in traces/README.md.
+ * Trace files: the production load a simulation replays. JSON, documented in simulator/traces/README.md.
  * Parsing is pure (text in, trace or readable errors out) so the CLI, the bench and tests share it.
  */
 import { z } from 'zod';
+import { formatSchemaError, parseJsonText } from '#domain/config/schema-issues';
 
 const rate = z
   .number({ error: 'expected a production rate in messages per second (a number >= 0)' })
@@ -146,82 +147,22 @@ export type Trace = z.output<typeof TraceSchema>;
 export type TraceParseResult =
   { readonly ok: true; readonly trace: Trace } | { readonly ok: false; readonly errors: readonly string[] };
 
-/** 1-based line and column of a character offset, for JSON syntax errors. */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}
-
-/**
- * Where JSON.parse failed, from its message: V8 gives "position N" for some errors and only a snippet
- * of the text around the bad token for others; the snippet is located in the text.
- */
-function jsonErrorOffset(text: string, message: string): number | undefined {
-  const position = /position (\d+)/.exec(message)?.[1];
-  if (position !== undefined) return Number(position);
-  if (/end of JSON input/.test(message)) return text.length;
-  const snippet = /"(?:\.\.\.)?([\s\S]*?)(?:\.\.\.)?" is not valid JSON/.exec(message)?.[1];
-  const token = /Unexpected token '(.)'/.exec(message)?.[1];
-  if (snippet === undefined || snippet.length === 0) return undefined;
-  const at = text.indexOf(snippet);
-  if (at < 0) return undefined;
-  const inSnippet = token === undefined ? -1 : snippet.indexOf(token);
-  return at + Math.max(inSnippet, 0);
-}
-
-/** The line of a field path in the text, by finding its keys in order (best effort, for the reader). */
-function lineOfPath(text: string, path: readonly PropertyKey[]): number | undefined {
-  let at = -1;
-  for (const key of path) {
-    if (typeof key !== 'string') continue;
-    const next = text.indexOf(`"${key}"`, at + 1);
-    if (next < 0) break;
-    at = next;
-  }
-  return at < 0 ? undefined : lineAndColumn(text, at).line;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`))
-    .join('');
-}
-
 /**
  * Parse a trace file's text. Errors name the source, the line (JSON syntax) or the field path
  * (with its line where it can be found), and what was expected.
  */
 export function parseTrace(text: string, source: string): TraceParseResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const offset = jsonErrorOffset(text, message);
-    const where =
-      offset === undefined
-        ? ''
-        : (() => {
-            const { line, column } = lineAndColumn(text, offset);
-            return ` at line ${line}, column ${column}`;
-          })();
-    return {
-      ok: false,
-      errors: [`${source}: not valid JSON${where}: ${message}; expected a trace object (see traces/README.md)`],
-    };
-  }
-  const result = TraceSchema.safeParse(raw);
+  const json = parseJsonText(text, source);
+  if (!json.ok)
+    return { ok: false, errors: [`${json.problem}; expected a trace object (see simulator/traces/README.md)`] };
+  const result = TraceSchema.safeParse(json.value);
   if (result.success) return { ok: true, trace: result.data };
   return {
     ok: false,
-    errors: result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        const line = lineOfPath(text, [...issue.path, issue.keys[0] ?? '']);
-        return `${source}${line === undefined ? '' : `:${line}`}: ${formatPath(issue.path) || '(top level)'}: unknown field(s) ${issue.keys.join(', ')}; expected only the fields in traces/README.md`;
-      }
-      const line = lineOfPath(text, issue.path);
-      return `${source}${line === undefined ? '' : `:${line}`}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`;
+    errors: formatSchemaError(result.error, {
+      source,
+      text,
+      unknownFieldsFix: 'expected only the fields in simulator/traces/README.md',
     }),
   };
 }

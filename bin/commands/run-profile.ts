@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProfileFile, parseProfileSpec, profileFromTrace, type LoadProfile } from '#local/load-profile';
 import { tracesDirectory } from './simulate';
+import { describeError } from '#domain/errors';
 
 /** How a simulator trace is squeezed into a local run. */
 export interface TraceFit {
@@ -52,7 +53,7 @@ export function policyOverrides(json: string | undefined): Record<string, unknow
     return parsed as Record<string, unknown>;
   } catch (error) {
     throw new Error(
-      `--policy must be a JSON object of policy fields, e.g. '{"drainTargetSeconds":30}' (${error instanceof Error ? error.message : String(error)})`,
+      `--policy must be a JSON object of policy fields, e.g. '{"drainTargetSeconds":30}' (${describeError(error)})`,
     );
   }
 }

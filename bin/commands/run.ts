@@ -11,6 +11,7 @@ import { parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-conf
 import { addKafkaOptions, kafkaConnectionFromFlags } from './kafka-options';
 import { loadProfile, policyOverrides, positiveNumber } from './run-profile';
 import { installSignalHandlers, repoRoot, runSession, type LocalConsumerGroup } from '#local/session';
+import { describeError } from '#domain/errors';
 
 interface RunFlags {
   readonly brokers: string;
@@ -44,7 +45,7 @@ function configFrom(flags: RunFlags, brokers: readonly string[]): ScalerConfig {
     try {
       raw = JSON.parse(readFileSync(flags.config, 'utf8'));
     } catch (error) {
-      throw new Error(`--config ${flags.config}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`--config ${flags.config}: ${describeError(error)}`);
     }
     const parsed = parseScalerConfig(raw);
     // The connection comes from the flags (the file's may name a private cluster endpoint).

@@ -1,5 +1,5 @@
 import type { ScalingDecision } from '../domain/policy';
-import type { MetricDatum } from '../ports/metrics-sink';
+import { ScalerMetricName as M, type MetricDatum } from '../ports/metrics-sink';
 import type { ServiceStatus } from '../ports/service-capacity';
 import type { TargetMeasurement } from './measure';
 import { perSecond, seconds } from './observe';
@@ -31,25 +31,25 @@ export function lagMetrics(
   ];
   const out = scopes.flatMap(({ dimensions, totals, timeLag: lag, rate }): MetricDatum[] => {
     const metrics: MetricDatum[] = [
-      { name: 'SumOffsetLag', value: Number(totals.totalLag), unit: 'Count', dimensions, timestampMs },
-      { name: 'MaxOffsetLag', value: Number(totals.maxPartitionLag), unit: 'Count', dimensions, timestampMs },
-      { name: 'PartitionsWithLag', value: totals.partitionsWithLag, unit: 'Count', dimensions, timestampMs },
-      { name: 'OffsetsLost', value: Number(totals.lostRecords), unit: 'Count', dimensions, timestampMs },
+      { name: M.SUM_OFFSET_LAG, value: Number(totals.totalLag), unit: 'Count', dimensions, timestampMs },
+      { name: M.MAX_OFFSET_LAG, value: Number(totals.maxPartitionLag), unit: 'Count', dimensions, timestampMs },
+      { name: M.PARTITIONS_WITH_LAG, value: totals.partitionsWithLag, unit: 'Count', dimensions, timestampMs },
+      { name: M.OFFSETS_LOST, value: Number(totals.lostRecords), unit: 'Count', dimensions, timestampMs },
     ];
     const timeLagSeconds = lag ? seconds(lag) : undefined;
     if (timeLagSeconds !== undefined) {
-      metrics.push({ name: 'EstimatedMaxTimeLag', value: timeLagSeconds, unit: 'Seconds', dimensions, timestampMs });
+      metrics.push({ name: M.ESTIMATED_MAX_TIME_LAG, value: timeLagSeconds, unit: 'Seconds', dimensions, timestampMs });
     }
     const production = rate ? perSecond(rate.production) : undefined;
     const consumption = rate ? perSecond(rate.consumption) : undefined;
     if (production !== undefined)
-      metrics.push({ name: 'ProductionRate', value: production, unit: 'Count/Second', dimensions, timestampMs });
+      metrics.push({ name: M.PRODUCTION_RATE, value: production, unit: 'Count/Second', dimensions, timestampMs });
     if (consumption !== undefined)
-      metrics.push({ name: 'ConsumptionRate', value: consumption, unit: 'Count/Second', dimensions, timestampMs });
+      metrics.push({ name: M.CONSUMPTION_RATE, value: consumption, unit: 'Count/Second', dimensions, timestampMs });
     return metrics;
   });
   out.push({
-    name: 'HealthStatus',
+    name: M.HEALTH_STATUS,
     value: healthValue[health.status],
     unit: 'None',
     dimensions: groupDims,
@@ -60,7 +60,7 @@ export function lagMetrics(
     for (const p of m.lag.partitions) {
       if (p.kind === 'unavailable') continue;
       out.push({
-        name: 'PartitionOffsetLag',
+        name: M.PARTITION_OFFSET_LAG,
         value: Number(p.lag),
         unit: 'Count',
         dimensions: { ConsumerGroup: group, Topic: p.topic, Partition: String(p.partition) },
@@ -78,26 +78,26 @@ export function scalerMetrics(
   timestampMs: number,
 ): MetricDatum[] {
   const dimensions = { Target: target };
-  const metric = (name: string, value: number): MetricDatum => ({
+  const metric = (name: M, value: number): MetricDatum => ({
     name,
     value,
     unit: 'Count',
     dimensions,
     timestampMs,
   });
-  const out = [metric('ScalerErrors', facts.error ? 1 : 0)];
+  const out = [metric(M.SCALER_ERRORS, facts.error ? 1 : 0)];
   if (facts.service)
     out.push(
       metric(
-        'DesiredTasks',
+        M.DESIRED_TASKS,
         facts.acted && facts.decision?.kind === 'scale' ? facts.decision.to : facts.service.desired,
       ),
-      metric('RunningTasks', facts.service.running),
+      metric(M.RUNNING_TASKS, facts.service.running),
     );
   if (facts.decision) {
     out.push(
-      metric('RecommendedTasks', facts.decision.kind === 'scale' ? facts.decision.to : facts.decision.recommended),
-      metric('ScalingActions', facts.acted ? 1 : 0),
+      metric(M.RECOMMENDED_TASKS, facts.decision.kind === 'scale' ? facts.decision.to : facts.decision.recommended),
+      metric(M.SCALING_ACTIONS, facts.acted ? 1 : 0),
     );
   }
   return out;

@@ -5,7 +5,7 @@ import type { GroupReadResult } from '../domain/lag/snapshot';
 import { decideScaling, type ScalingDecision } from '../domain/policy';
 import type { Clock } from '../ports/clock';
 import type { StructuredLogger } from '../ports/logger';
-import type { MetricDatum, MetricsSink } from '../ports/metrics-sink';
+import { ScalerMetricName, type MetricDatum, type MetricsSink } from '../ports/metrics-sink';
 import type { OffsetReader } from '../ports/offset-reader';
 import type { ServiceCapacity } from '../ports/service-capacity';
 import { StateConflictError, type StateStore } from '../ports/state-store';
@@ -14,6 +14,7 @@ import { measureGroups, type TargetMeasurement } from './measure';
 import { observe } from './observe';
 import { initialTargetState, type TargetState } from './target-state';
 import { scalerMetrics, lagMetrics } from './tick-metrics';
+import { describeError } from '#domain/errors';
 
 export interface TickDependencies {
   readonly reader: OffsetReader;
@@ -36,8 +37,6 @@ export interface TickReport {
   readonly kafkaError: string | undefined;
   readonly targets: readonly TargetOutcome[];
 }
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * One tick for every target: read all groups at once, then for each target (bounded concurrency,
@@ -74,7 +73,7 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
     for (const m of measured) byGroup.set(m.kind === 'measured' ? m.snapshot.group : m.group, m);
   } catch (error) {
     // Every target still runs: with missing data the policy holds (never scales in).
-    kafkaError = errorMessage(error);
+    kafkaError = describeError(error);
     deps.logger.error('kafka read failed; every target holds this tick', { error: kafkaError });
   }
 
@@ -101,7 +100,7 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
     await deps.metrics.publish([
       ...outcomes.flatMap((o) => o.metrics),
       {
-        name: 'TickDuration',
+        name: ScalerMetricName.TICK_DURATION,
         value: report.durationMs,
         unit: 'Milliseconds',
         dimensions: {},
@@ -109,7 +108,7 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
       },
     ]);
   } catch (error) {
-    deps.logger.error('publishing metrics failed', { error: errorMessage(error) });
+    deps.logger.error('publishing metrics failed', { error: describeError(error) });
   }
   return report;
 }
@@ -140,7 +139,7 @@ async function loadState(deps: TickDependencies, id: string): Promise<StoredTarg
       error: undefined,
     };
   } catch (error) {
-    return { version: undefined, state: initialTargetState, history: emptyOffsetHistory, error: errorMessage(error) };
+    return { version: undefined, state: initialTargetState, history: emptyOffsetHistory, error: describeError(error) };
   }
 }
 
@@ -203,7 +202,7 @@ async function tickTarget(
       ],
     };
   } catch (error) {
-    const message = errorMessage(error);
+    const message = describeError(error);
     deps.logger.error('target failed', { target: id, group: target.group, error: message });
     return {
       outcome: { target: id, kind: 'error', message },

@@ -23,6 +23,7 @@ import { systemClock } from '../ports/clock';
 import type { StructuredLogger } from '../ports/logger';
 import type { OffsetReader } from '../ports/offset-reader';
 import { readEnvironment } from './environment';
+import { asError, describeError } from '#domain/errors';
 
 const env = readEnvironment(process.env);
 const config = parseScalerConfigJson(env.configJson, 'LAGSCALER_CONFIG');
@@ -46,8 +47,8 @@ let reader: OffsetReader | undefined;
 
 /** A reader that reports why Kafka cannot be read, so the tick still runs and holds every target. */
 const failingReader = (error: unknown): OffsetReader => ({
-  read: () => Promise.reject(error instanceof Error ? error : new Error(String(error))),
-  listGroups: () => Promise.reject(error instanceof Error ? error : new Error(String(error))),
+  read: () => Promise.reject(asError(error)),
+  listGroups: () => Promise.reject(asError(error)),
   close: () => Promise.resolve(),
 });
 
@@ -59,7 +60,7 @@ async function offsetReader(): Promise<OffsetReader> {
     return reader;
   } catch (error) {
     logger.error('cannot set up the Kafka connection', {
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     });
     return failingReader(error);
   }

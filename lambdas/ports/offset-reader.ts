@@ -1,4 +1,4 @@
-import type { GroupReadResult, IsolationLevel } from '../domain/lag/snapshot';
+import type { GroupReadResult, IsolationLevel } from '#domain/lag/snapshot';
 
 /** Which group to read, on which topics, and how. */
 export interface GroupSelection {
@@ -15,4 +15,9 @@ export interface OffsetReader {
   /** Every consumer group the cluster knows (for `--all-groups`). */
   listGroups(): Promise<readonly string[]>;
   close(): Promise<void>;
+}
+
+/** The isolation a selection is read with: read_uncommitted unless it asks for read_committed. */
+export function isolationOf(selection: Pick<GroupSelection, 'isolation'>): IsolationLevel {
+  return selection.isolation ?? 'read_uncommitted';
 }

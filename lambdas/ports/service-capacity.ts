@@ -1,3 +1,5 @@
+import { ProjectError } from '#domain/errors';
+
 /** The ECS service a consumer group runs as (or its local stand-in). */
 export interface ServiceRef {
   readonly cluster: string;
@@ -18,10 +20,12 @@ export interface ServiceCapacity {
   setDesired(service: ServiceRef, count: number): Promise<void>;
 }
 
+/** Base of the errors a ServiceCapacity raises on purpose. */
+export abstract class ServiceCapacityError extends ProjectError {}
+
 /** The named cluster or service does not exist (a configuration problem, not a passing fault). */
-export class ServiceNotFoundError extends Error {
+export class ServiceNotFoundError extends ServiceCapacityError {
   override name = 'ServiceNotFoundError';
-  readonly retriable = false;
   constructor(
     readonly service: ServiceRef,
     detail: string,

@@ -1,3 +1,5 @@
+import { ProjectError } from '#domain/errors';
+
 /** A target's remembered state, as last saved, with the version that guards the next save. */
 export interface StoredState<T> {
   readonly version: number;
@@ -15,10 +17,18 @@ export interface StateStore<T> {
   save(target: string, state: T, expectedVersion: number | undefined): Promise<number>;
 }
 
-export class StateConflictError extends Error {
+/** Base of the state store's errors: what a tick may meet when it loads or saves a target's state. */
+export abstract class StateStoreError extends ProjectError {}
+
+/** Someone saved the target's state since it was loaded: this tick must not act on it. */
+export class StateConflictError extends StateStoreError {
   override name = 'StateConflictError';
-  readonly retriable = false;
   constructor(readonly target: string) {
     super(`state of target ${target} was saved by another invocation in the meantime; this tick does not act on it`);
   }
+}
+
+/** The state is larger than the store accepts (the history must be bounded further). */
+export class StateTooLargeError extends StateStoreError {
+  override name = 'StateTooLargeError';
 }

@@ -5,6 +5,7 @@
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka, type KafkaConnectionConfig } from '#adapters/kafka/connection';
 import { explainConnectionFailure } from '#adapters/kafka/errors';
+import { asError, describeError } from '#domain/errors';
 
 /** Creates the topic with `partitions`, or adds partitions to an existing smaller one. Returns the count. */
 export async function ensureTopic(
@@ -115,7 +116,7 @@ export class LoadProducer {
       });
       this.sent += count;
     } catch (error) {
-      this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      this.options.onError?.(asError(error));
     }
   }
 }
@@ -147,7 +148,7 @@ export async function startGroupsAtEnd(
           await admin.setOffsets({ groupId: group, topic, partitions });
           return undefined;
         } catch (error) {
-          return { group, problem: error instanceof Error ? error.message : String(error) };
+          return { group, problem: describeError(error) };
         }
       }),
     );

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { describeError } from '#domain/errors';
 
 /** Where the integration services run; provided by test/integration/global-setup.ts. */
 export interface ServiceEndpoints {
@@ -50,6 +51,6 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
   }
   throw new Error(
-    `timed out after ${options.timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+    `timed out after ${options.timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${describeError(last)}`}`,
   );
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { kafka } from './kafka';
 import { localstack } from './localstack';
 import { moto } from './moto';
+import { describeError } from '../../lambdas/domain/errors';
 import { stateDir, stateFile } from './paths';
 import { isAlive, log, seconds, ServiceError, sleep, stopGroup } from './proc';
 import { serviceNames, type RunningService, type ServiceDefinition, type ServiceName } from './types';
@@ -107,7 +108,7 @@ export async function up(names: readonly ServiceName[] = serviceNames): Promise<
         delete state[name];
       }
       writeState(state);
-      throw new ServiceError(failures.map((failure) => String((failure.reason as Error).message)).join('\n\n'));
+      throw new ServiceError(failures.map((failure) => describeError(failure.reason)).join('\n\n'));
     }
     if (toStart.length > 0) log('services', `up in ${seconds(started)}`);
     return { services: Object.fromEntries(names.map((name) => [name, state[name]])), started: toStart };

@@ -1,8 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { ProjectError } from '../../lambdas/domain/errors';
 
-export class ServiceError extends Error {
+/** A development service (Kafka, LocalStack, moto) could not be installed, started or stopped. */
+export class ServiceError extends ProjectError {
   override name = 'ServiceError';
 }
 

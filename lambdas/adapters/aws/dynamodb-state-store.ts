@@ -5,7 +5,7 @@ import {
   PutItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { StateConflictError, type StateStore, type StoredState } from '#ports/state-store';
+import { StateConflictError, StateTooLargeError, type StateStore, type StoredState } from '#ports/state-store';
 
 export interface DynamoDbStateStoreOptions {
   readonly table: string;
@@ -14,11 +14,6 @@ export interface DynamoDbStateStoreOptions {
   /** Refuse to save a compressed state larger than this; DynamoDB's item limit is 400 KB. @default 350_000 */
   readonly maxStateBytes?: number;
   readonly now: () => number;
-}
-
-export class StateTooLargeError extends Error {
-  override name = 'StateTooLargeError';
-  readonly retriable = false;
 }
 
 /**

@@ -1,15 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ScalerConfig } from '#domain/config/scaler-config';
 import type { KafkaConnectionConfig } from '../kafka/connection';
-
-export class KafkaCredentialsError extends Error {
-  override name = 'KafkaCredentialsError';
-  readonly retriable: boolean;
-  constructor(message: string, options: { cause?: unknown; retriable: boolean }) {
-    super(message, { cause: options.cause });
-    this.retriable = options.retriable;
-  }
-}
+import { KafkaCredentialsError } from '../kafka/errors';
 
 /**
  * Turns the configured Kafka connection into one kafkajs can use, reading SASL credentials from

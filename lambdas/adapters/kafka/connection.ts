@@ -1,5 +1,6 @@
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { KafkaConfigError } from './errors';
 
 /** How to reach and authenticate to the Kafka cluster (parsed and validated by the caller's schema). */
 export interface KafkaConnectionConfig {
@@ -19,10 +20,6 @@ export interface KafkaConnectionConfig {
   readonly connectionTimeoutMs?: number;
   /** Bound on one request. @default 10000 */
   readonly requestTimeoutMs?: number;
-}
-
-export class KafkaConfigError extends Error {
-  override name = 'KafkaConfigError';
 }
 
 const brokerPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;

@@ -10,10 +10,12 @@ import type {
   PartitionEnd,
   PartitionSnapshot,
 } from '#domain/lag/snapshot';
+import { describeError } from '#domain/errors';
 import type { Clock } from '#ports/clock';
-import type { GroupSelection, OffsetReader } from '#ports/offset-reader';
+import { isolationOf, type GroupSelection, type OffsetReader } from '#ports/offset-reader';
 import { createKafka, type KafkaConnectionConfig } from './connection';
-import { explainConnectionFailure, withDeadline } from './errors';
+import { withDeadline } from '../deadline';
+import { explainConnectionFailure, KafkaUnavailableError } from './errors';
 import { createInternalCluster, type InternalCluster } from './internal-cluster';
 
 export interface KafkajsOffsetReaderOptions {
@@ -58,14 +60,14 @@ export class KafkajsOffsetReader implements OffsetReader {
 
   async listGroups(): Promise<readonly string[]> {
     const admin = await this.connectedAdmin();
-    const { groups } = await withDeadline(admin.listGroups(), this.readTimeoutMs, 'listing consumer groups');
+    const { groups } = await this.deadline(admin.listGroups(), 'listing consumer groups');
     return groups
       .filter((group) => group.protocolType === 'consumer' || group.protocolType === '')
       .map((g) => g.groupId);
   }
 
   async read(selections: readonly GroupSelection[]): Promise<readonly GroupReadResult[]> {
-    return await withDeadline(this.readAll(selections), this.readTimeoutMs, `reading ${selections.length} group(s)`);
+    return await this.deadline(this.readAll(selections), `reading ${selections.length} group(s)`);
   }
 
   async close(): Promise<void> {
@@ -75,8 +77,14 @@ export class KafkajsOffsetReader implements OffsetReader {
     this.admin = undefined;
   }
 
-  private get readTimeoutMs(): number {
-    return this.options.readTimeoutMs ?? 30_000;
+  /** Bounds one step of a read by readTimeoutMs (default 30 s): a hung broker is retriable, never a hang. */
+  private async deadline<T>(promise: Promise<T>, what: string): Promise<T> {
+    const ms = this.options.readTimeoutMs ?? 30_000;
+    return await withDeadline(
+      promise,
+      ms,
+      () => new KafkaUnavailableError(`${what} took longer than ${ms} ms`, { retriable: true }),
+    );
   }
 
   private async connectedAdmin(): Promise<Admin> {
@@ -84,7 +92,7 @@ export class KafkajsOffsetReader implements OffsetReader {
     const admin = this.kafka.admin();
     admin.on(admin.events.REQUEST, (event) => this.count(event.payload.apiName));
     try {
-      await withDeadline(admin.connect(), this.readTimeoutMs, 'connecting to Kafka');
+      await this.deadline(admin.connect(), 'connecting to Kafka');
     } catch (error) {
       await admin.disconnect().catch(() => undefined);
       throw explainConnectionFailure(this.options.connection.brokers, error);
@@ -93,90 +101,49 @@ export class KafkajsOffsetReader implements OffsetReader {
     return admin;
   }
 
+  /** One read: descriptions, commits, the topics to measure, their offsets, then one result per selection. */
   private async readAll(selections: readonly GroupSelection[]): Promise<GroupReadResult[]> {
     const admin = await this.connectedAdmin();
     const groupIds = [...new Set(selections.map((s) => s.group))];
     const { groups } = await admin.describeGroups(groupIds);
     const descriptions = new Map(groups.map((g) => [g.groupId, g]));
-
-    const limit = pLimit(this.options.concurrency ?? 16);
-    const committedByGroup = new Map<string, Map<string, Map<number, bigint>>>();
-    const failures = new Map<string, GroupReadResult>();
-    await Promise.all(
-      groupIds.map((groupId) =>
-        limit(async () => {
-          try {
-            const topics = await admin.fetchOffsets({ groupId });
-            const committed = new Map<string, Map<number, bigint>>();
-            for (const { topic, partitions } of topics) {
-              const byPartition = new Map<number, bigint>();
-              for (const { partition, offset } of partitions)
-                if (offset !== '-1') byPartition.set(partition, BigInt(offset));
-              if (byPartition.size > 0) committed.set(topic, byPartition);
-            }
-            committedByGroup.set(groupId, committed);
-          } catch (error) {
-            failures.set(groupId, groupError(groupId, error));
-          }
-        }),
-      ),
-    );
-
-    const topicsOf = (selection: GroupSelection): string[] => {
-      if (selection.topics && selection.topics.length > 0) return [...selection.topics];
-      const committed = [...(committedByGroup.get(selection.group)?.keys() ?? [])];
-      const assigned = membersOf(descriptions.get(selection.group)).flatMap((m) => m.assignment.map((a) => a.topic));
-      return [...new Set([...committed, ...assigned])].sort();
-    };
-
-    const wanted = new Set(selections.flatMap(topicsOf));
-    const metadata = await this.topicMetadata(admin, wanted);
-    const isolations = new Set(selections.map((s) => s.isolation ?? 'read_uncommitted'));
+    const commits = await this.fetchCommitted(admin, groupIds);
+    const topicsOf = (selection: GroupSelection): string[] =>
+      topicsToMeasure(selection, commits.committed.get(selection.group), descriptions.get(selection.group));
+    const metadata = await this.topicMetadata(admin, new Set(selections.flatMap(topicsOf)));
     const ends = new Map<IsolationLevel, Map<string, Map<number, bigint>>>();
-    for (const isolation of isolations) ends.set(isolation, await this.listOffsets(isolation, metadata, false));
-    const starts = await this.listOffsets('read_uncommitted', metadata, true);
-
+    for (const isolation of new Set(selections.map(isolationOf)))
+      ends.set(isolation, await this.listOffsets(isolation, metadata, false));
+    const offsets: ReadOffsets = { metadata, ends, starts: await this.listOffsets('read_uncommitted', metadata, true) };
     const observedAtMs = this.options.clock.now();
-    return selections.map((selection): GroupReadResult => {
-      const failure = failures.get(selection.group);
-      if (failure) return failure;
-      const description = descriptions.get(selection.group);
-      const committed = committedByGroup.get(selection.group) ?? new Map<string, Map<number, bigint>>();
-      const state = toGroupState(description?.state);
-      if ((state === 'Dead' || description === undefined) && committed.size === 0) {
-        return { kind: 'not-found', group: selection.group };
+    return selections.map(
+      (selection): GroupReadResult =>
+        commits.failures.get(selection.group) ??
+        groupResult({
+          selection,
+          description: descriptions.get(selection.group),
+          committed: commits.committed.get(selection.group) ?? new Map<string, Map<number, bigint>>(),
+          topics: topicsOf(selection),
+          offsets,
+          observedAtMs,
+        }),
+    );
+  }
+
+  /** Committed offsets of each group (bounded concurrency); a group whose fetch fails fails alone. */
+  private async fetchCommitted(admin: Admin, groupIds: readonly string[]): Promise<Commits> {
+    const limit = pLimit(this.options.concurrency ?? 16);
+    const committed = new Map<string, Map<string, Map<number, bigint>>>();
+    const failures = new Map<string, GroupReadResult>();
+    const fetchOne = async (groupId: string): Promise<void> => {
+      try {
+        committed.set(groupId, committedOffsets(await admin.fetchOffsets({ groupId })));
+      } catch (error) {
+        failures.set(groupId, groupError(groupId, error));
       }
-      // A topic the group should be measured on that neither exists nor has commits left (Kafka
-      // drops a deleted topic's offsets) would otherwise read as no partitions, i.e. zero lag.
-      const vanished = topicsOf(selection).filter((topic) => !metadata.has(topic) && !committed.has(topic));
-      if (vanished.length > 0) {
-        return {
-          kind: 'error',
-          group: selection.group,
-          message: `topic ${vanished.join(', ')} does not exist (deleted, or misspelled in the target's topics); its lag cannot be measured`,
-          retriable: false,
-        };
-      }
-      const isolation = selection.isolation ?? 'read_uncommitted';
-      const partitions = topicsOf(selection).flatMap((topic) =>
-        partitionsOf(
-          topic,
-          metadata.get(topic),
-          committed.get(topic),
-          ends.get(isolation)?.get(topic),
-          starts.get(topic),
-        ),
-      );
-      const snapshot: GroupSnapshot = {
-        group: selection.group,
-        observedAtMs,
-        state,
-        isolation,
-        members: membersOf(description),
-        partitions,
-      };
-      return { kind: 'ok', snapshot };
-    });
+    };
+    await Promise.all(groupIds.map((groupId) => limit(() => fetchOne(groupId))));
+    return { committed, failures };
   }
 
   /** Partitions and leaders of the wanted topics; a topic missing from the cluster is absent. */
@@ -269,6 +236,90 @@ function partitionsOf(
     });
 }
 
+type CommittedByTopic = Map<string, Map<number, bigint>>;
+
+interface Commits {
+  readonly committed: Map<string, CommittedByTopic>;
+  readonly failures: Map<string, GroupReadResult>;
+}
+
+/** The log offsets one read fetched for every topic it measures. */
+interface ReadOffsets {
+  readonly metadata: ReadonlyMap<string, TopicMeta>;
+  readonly ends: ReadonlyMap<IsolationLevel, Map<string, Map<number, bigint>>>;
+  readonly starts: ReadonlyMap<string, Map<number, bigint>>;
+}
+
+/** kafkajs's fetchOffsets answer as bigint offsets; `-1` (no commit) is left out. */
+function committedOffsets(
+  topics: readonly { topic: string; partitions: readonly { partition: number; offset: string }[] }[],
+): CommittedByTopic {
+  const committed: CommittedByTopic = new Map();
+  for (const { topic, partitions } of topics) {
+    const byPartition = new Map<number, bigint>();
+    for (const { partition, offset } of partitions) if (offset !== '-1') byPartition.set(partition, BigInt(offset));
+    if (byPartition.size > 0) committed.set(topic, byPartition);
+  }
+  return committed;
+}
+
+/** The configured topics, or every topic the group has commits on or is assigned. */
+function topicsToMeasure(
+  selection: GroupSelection,
+  committed: CommittedByTopic | undefined,
+  description: GroupDescription | undefined,
+): string[] {
+  if (selection.topics && selection.topics.length > 0) return [...selection.topics];
+  const assigned = membersOf(description).flatMap((m) => m.assignment.map((a) => a.topic));
+  return [...new Set([...(committed?.keys() ?? []), ...assigned])].sort();
+}
+
+/** One group's result: not found, a vanished topic named as an error, or its snapshot. */
+function groupResult(read: {
+  readonly selection: GroupSelection;
+  readonly description: GroupDescription | undefined;
+  readonly committed: CommittedByTopic;
+  readonly topics: readonly string[];
+  readonly offsets: ReadOffsets;
+  readonly observedAtMs: number;
+}): GroupReadResult {
+  const { selection, description, committed, topics, offsets } = read;
+  const state = toGroupState(description?.state);
+  if ((state === 'Dead' || description === undefined) && committed.size === 0) {
+    return { kind: 'not-found', group: selection.group };
+  }
+  // A topic the group should be measured on that neither exists nor has commits left (Kafka
+  // drops a deleted topic's offsets) would otherwise read as no partitions, i.e. zero lag.
+  const vanished = topics.filter((topic) => !offsets.metadata.has(topic) && !committed.has(topic));
+  if (vanished.length > 0) {
+    return {
+      kind: 'error',
+      group: selection.group,
+      message: `topic ${vanished.join(', ')} does not exist (deleted, or misspelled in the target's topics); its lag cannot be measured`,
+      retriable: false,
+    };
+  }
+  const isolation = isolationOf(selection);
+  const partitions = topics.flatMap((topic) =>
+    partitionsOf(
+      topic,
+      offsets.metadata.get(topic),
+      committed.get(topic),
+      offsets.ends.get(isolation)?.get(topic),
+      offsets.starts.get(topic),
+    ),
+  );
+  const snapshot: GroupSnapshot = {
+    group: selection.group,
+    observedAtMs: read.observedAtMs,
+    state,
+    isolation,
+    members: membersOf(description),
+    partitions,
+  };
+  return { kind: 'ok', snapshot };
+}
+
 function membersOf(description: GroupDescription | undefined): GroupMember[] {
   return (description?.members ?? []).map((member) => {
     const decoded =
@@ -286,5 +337,5 @@ function toGroupState(state: string | undefined): GroupState {
 
 function groupError(group: string, error: unknown): GroupReadResult {
   const retriable = (error as { retriable?: boolean }).retriable ?? true;
-  return { kind: 'error', group, message: error instanceof Error ? error.message : String(error), retriable };
+  return { kind: 'error', group, message: describeError(error), retriable };
 }

@@ -5,6 +5,8 @@
  */
 // The namespace import lets bundlers drop what is unused (zod's locales alone are ~360 KB).
 import * as z from 'zod';
+import { describeError, ProjectError } from '../errors';
+import { formatProblem, schemaProblems, type SchemaProblem } from './schema-issues';
 import { PolicyConfigSchema } from '../policy/config';
 
 const brokerAddress = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
@@ -100,10 +102,15 @@ export type TargetConfig = ScalerConfig['targets'][number];
 
 export const targetId = (target: Pick<TargetConfig, 'id' | 'group'>): string => target.id ?? target.group;
 
-export class ScalerConfigError extends Error {
+/** The configuration cannot work: every problem with its field path, what is wrong and the fix. */
+export class ScalerConfigError extends ProjectError {
   override name = 'ScalerConfigError';
-  constructor(readonly problems: readonly string[]) {
+  /** One line per problem, as printed. */
+  readonly problems: readonly string[];
+  constructor(readonly issues: readonly SchemaProblem[]) {
+    const problems = issues.map((issue) => formatProblem(issue, { root: '(config)' }));
     super(`invalid scaler configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
   }
 }
 
@@ -111,27 +118,21 @@ export class ScalerConfigError extends Error {
 export function parseScalerConfig(raw: unknown): ScalerConfig {
   const result = ScalerConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ScalerConfigError(
-    result.error.issues.map((issue) => {
-      const path = issue.path.map(String).join('.') || '(config)';
-      if (issue.code === 'unrecognized_keys') {
-        return `${path}: unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; remove them or fix the spelling`;
-      }
-      return `${path}: ${issue.message}`;
-    }),
-  );
+  throw new ScalerConfigError(schemaProblems(result.error));
 }
 
 /** Parses the JSON the Lambda receives in its environment, naming the variable when it is not JSON. */
 export function parseScalerConfigJson(json: string | undefined, variable: string): ScalerConfig {
   if (json === undefined || json.trim() === '') {
-    throw new ScalerConfigError([`${variable} is not set; it must hold the scaler configuration as JSON`]);
+    throw new ScalerConfigError([
+      { path: [variable], message: 'not set; it must hold the scaler configuration as JSON' },
+    ]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (error) {
-    throw new ScalerConfigError([`${variable} is not valid JSON (${(error as Error).message})`]);
+    throw new ScalerConfigError([{ path: [variable], message: `not valid JSON (${describeError(error)})` }]);
   }
   return parseScalerConfig(raw);
 }

@@ -2,6 +2,7 @@
  * The offset history a caller keeps between ticks (Lambda has no memory): per partition, a bounded
  * list of (time, end offset, committed offset) points. Time lag, rates and health all read it.
  */
+import { ProjectError } from '../errors';
 import { partitionKey } from './partition-lag';
 import type { GroupSnapshot } from './snapshot';
 
@@ -140,13 +141,13 @@ export type HistoryParseResult =
   | { readonly kind: 'invalid'; readonly field: string; readonly problem: string };
 
 /** Thrown inside the parser only; historyFromJson turns it into an `invalid` result. */
-class InvalidField extends Error {
+class InvalidField extends ProjectError {
+  override name = 'InvalidField';
   constructor(
     readonly field: string,
     readonly problem: string,
   ) {
     super(`${field}: ${problem}`);
-    this.name = 'InvalidField';
   }
 }
 

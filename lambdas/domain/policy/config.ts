@@ -5,6 +5,7 @@
  */
 // The namespace import lets bundlers drop what is unused (zod's locales alone are ~360 KB).
 import * as z from 'zod';
+import { formatSchemaError } from '../config/schema-issues';
 
 const positiveSeconds = (field: string) =>
   z
@@ -122,14 +123,13 @@ export type PolicyConfigParseResult =
 export function parsePolicyConfig(raw: unknown): PolicyConfigParseResult {
   const result = PolicyConfigSchema.safeParse(raw ?? {});
   if (result.success) return { ok: true, config: result.data };
-  const errors = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `unknown field(s) ${issue.keys.map((key) => `'${key}'`).join(', ')}: remove them or check the spelling against PolicyConfigSchema`;
-    }
-    const field = issue.path.map(String).join('.') || '(config)';
-    return `${field}: ${issue.message}`;
-  });
-  return { ok: false, errors };
+  return {
+    ok: false,
+    errors: formatSchemaError(result.error, {
+      root: '(policy)',
+      unknownFieldsFix: 'remove them or check the spelling against PolicyConfigSchema',
+    }),
+  };
 }
 
 /** Parse, or throw an Error listing every problem: for composition roots that must fail loudly. */

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore, StateTooLargeError } from '#adapters/aws/dynamodb-state-store';
-import { StateConflictError } from '#ports/state-store';
+import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store';
+import { StateConflictError, StateTooLargeError } from '#ports/state-store';
 import { createStateTable } from '../../support/scaler';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 

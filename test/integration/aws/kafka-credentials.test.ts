@@ -1,6 +1,7 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { KafkaCredentialsError, resolveKafkaConnection } from '#adapters/aws/kafka-credentials';
+import { resolveKafkaConnection } from '#adapters/aws/kafka-credentials';
+import { KafkaCredentialsError } from '#adapters/kafka/errors';
 import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
 import { parseScalerConfig } from '#domain/config/scaler-config';
 import { saslUser } from '../../../tools/services/kafka';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { KafkaConfigError } from '#adapters/kafka/connection';
+import { KafkaConfigError } from '#adapters/kafka/errors';
 import { KafkaUnavailableError } from '#adapters/kafka/errors';
 import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
 import type { KafkaConnectionConfig } from '#adapters/kafka/connection';

@@ -66,7 +66,7 @@ describe('load profile', () => {
 
   it('names an unknown field and the line of a JSON syntax error', () => {
     const unknown = parseProfileFile('{"phases":[{"name":"a","seconds":1,"ratePerSecond":1,"rate":2}]}', 'p.json');
-    expect(!unknown.ok && unknown.errors[0]).toMatch(/p\.json:1: phases\[0\]: unknown field\(s\) rate/);
+    expect(!unknown.ok && unknown.errors[0]).toMatch(/p\.json:1: phases\[0\]: unknown field\(s\) 'rate'/);
     const syntax = parseProfileFile('{\n  "phases": [\n    {"name": }\n  ]\n}', 'p.json');
     expect(!syntax.ok && syntax.errors[0]).toMatch(/^p\.json(:3)?: not valid JSON/);
   });

@@ -61,7 +61,7 @@ describe('parseTrace', () => {
       text({ ...valid, poisoned: [{ topic: 'orders', partition: 3, fromSecond: 0 }] }),
       /poisoned\[0\]\.partition: expected a partition below 3/,
     ],
-    ['an unknown field', text({ ...valid, stepSecs: 60 }), /unknown field\(s\) stepSecs/],
+    ['an unknown field', text({ ...valid, stepSecs: 60 }), /unknown field\(s\) 'stepSecs'/],
     [
       'a bad freshness',
       text({ ...valid, dataGaps: [{ fromSecond: 0, freshness: 'late' }] }),

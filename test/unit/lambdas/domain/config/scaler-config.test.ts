@@ -42,24 +42,27 @@ describe('scaler configuration', () => {
   });
 
   it.each([
-    [{ ...valid, kafka: { brokers: ['localhost'] } }, /kafka\.brokers\.0: must be host:port/],
+    [{ ...valid, kafka: { brokers: ['localhost'] } }, /kafka\.brokers\[0\]: must be host:port/],
     [{ ...valid, kafka: { brokers: [] } }, /kafka\.brokers: give at least one broker/],
     [{ ...valid, targets: [] }, /targets: give at least one target/],
-    [{ ...valid, targets: [{ group: 'billing' }] }, /targets\.0\.service/],
+    [{ ...valid, targets: [{ group: 'billing' }] }, /targets\[0\]\.service/],
     [{ ...valid, colour: 'blue' }, /\(config\): unknown field\(s\) 'colour'/],
     [
       { ...valid, targets: [{ ...valid.targets[0], policy: { minTasks: 5, maxTasks: 2 } }] },
-      /targets\.0\.policy\.minTasks: minTasks \(5\) is greater than maxTasks \(2\)/,
+      /targets\[0\]\.policy\.minTasks: minTasks \(5\) is greater than maxTasks \(2\)/,
     ],
-    [{ ...valid, targets: [valid.targets[0], valid.targets[0]] }, /targets\.1\.id: target id 'billing' is used twice/],
+    [
+      { ...valid, targets: [valid.targets[0], valid.targets[0]] },
+      /targets\[1\]\.id: target id 'billing' is used twice/,
+    ],
     [{ ...valid, kafka: { ...valid.kafka, auth: { type: 'sasl-scram' } } }, /kafka\.auth\.secretArn/],
   ])('rejects bad input and names the field (%#)', (raw, message) => {
     expect(problemsOf(raw).join('\n')).toMatch(message);
   });
 
   it('names the environment variable when it is missing or not JSON', () => {
-    expect(() => parseScalerConfigJson(undefined, 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not set/);
-    expect(() => parseScalerConfigJson('{oops', 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG is not valid JSON/);
+    expect(() => parseScalerConfigJson(undefined, 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG: not set/);
+    expect(() => parseScalerConfigJson('{oops', 'LAGSCALER_CONFIG')).toThrow(/LAGSCALER_CONFIG: not valid JSON/);
   });
 });
 

@@ -1,21 +1,22 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 
-/** What pure domain code may never import: anything with I/O, and the layers around it. */
+/** What pure code (lambdas/domain, simulator/) may never import: anything with I/O, and the layers around it. */
 const domainForbiddenImports = {
   paths: ['kafkajs', 'aws-cdk-lib', 'constructs'].map((name) => ({
     name,
-    message: 'lambdas/domain is pure: do the I/O in an adapter and pass plain data in.',
+    message: 'lambdas/domain and simulator/ are pure: do the I/O in an adapter and pass plain data in.',
   })),
   patterns: [
     {
       regex:
         '^(node:|fs$|fs/|path$|os$|child_process$|net$|http$|https$|crypto$|process$|@aws-sdk/|@middy/|@aws-lambda-powertools/|aws-cdk-lib/)',
-      message: 'lambdas/domain is pure: no Node built-ins, AWS SDK, middy or Powertools. Use a port.',
+      message: 'lambdas/domain and simulator/ are pure: no Node built-ins, AWS SDK, middy or Powertools. Use a port.',
     },
     {
-      regex: '(^|/)(adapters|application|handlers|ports)(/|$)',
-      message: 'lambdas/domain must not depend on the layers around it (ports, adapters, application, handlers).',
+      regex: '(^|/|#)(adapters|application|handlers|ports|local)(/|$)',
+      message:
+        'pure code must not depend on the layers around it (ports, adapters, application, handlers, local mode).',
     },
   ],
 };
@@ -35,25 +36,32 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lambdas/domain/**/*.ts'],
+    files: ['lambdas/domain/**/*.ts', 'simulator/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', domainForbiddenImports],
       'no-restricted-globals': [
         'error',
         ...['process', 'fetch', 'setTimeout', 'setInterval', 'require'].map((name) => ({
           name,
-          message: 'lambdas/domain is pure: take this as an input (for time, an explicit `now`).',
+          message: 'pure code: take this as an input (for time, an explicit `now`).',
         })),
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'lambdas/domain takes an explicit `now`.' },
+        { object: 'Date', property: 'now', message: 'pure code takes an explicit `now`.' },
         {
           object: 'Math',
           property: 'random',
-          message: 'lambdas/domain is deterministic: take randomness as an input.',
+          message: 'pure code is deterministic: take randomness as an input (a seed).',
         },
       ],
+    },
+  },
+  {
+    // Functions short enough to read at once, in everything that runs (tests and tools may be longer).
+    files: ['{lambdas,simulator,local,lib,bin,consumer}/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true }],
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

@@ -185,41 +185,53 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
     super(scope, id);
     this.schedule = props.schedule ?? Duration.minutes(1);
     this.config = validate(this, props, this.schedule);
-    const namespace = this.config.metricsNamespace;
-    this.metrics = new ScalerMetricFactory(namespace, this.schedule);
+    this.metrics = new ScalerMetricFactory(this.config.metricsNamespace, this.schedule);
+    this.stateTable = this.createStateTable(props);
+    // Our own role, so the function gets no AWS managed policy (logs:* on every log group).
+    const role = new iam.Role(this, 'TickRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Kafka lag autoscaler: read lag, scale the named ECS services, record and publish',
+    });
+    this.fn = this.createFunction(props, role);
+    this.function = this.fn;
+    this.grantRuntime(role, props);
+    new events.Rule(this, 'Schedule', {
+      description: 'Kafka lag autoscaler tick',
+      schedule: events.Schedule.rate(this.schedule),
+      // A missed tick is replaced by the next one; retrying it late would only act on stale data.
+      targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
+    const alarms = this.createAlarms(props);
+    this.targetAlarms = alarms.byTarget;
+    this.ticksMissingAlarm = alarms.ticksMissing;
+    this.alarms = alarms.all;
+    this.dashboard =
+      props.dashboard === false
+        ? undefined
+        : new ScalerDashboard(this, 'Dashboard', { config: this.config, metrics: this.metrics, alarms: alarms.all })
+            .dashboard;
+    this.acknowledgeNagFindings(role, Boolean(props.vpc));
+  }
 
-    const table = new dynamodb.Table(this, 'StateTable', {
+  /** One item per target: its history and last decision, written with optimistic concurrency. */
+  private createStateTable(props: KafkaLagScalerProps): dynamodb.Table {
+    return new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'target', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.stateTableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.stateTable = table;
+  }
 
+  /** The tick function: the handler bundled by esbuild, its logs, and the configuration in its environment. */
+  private createFunction(props: KafkaLagScalerProps, role: iam.Role): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, 'TickLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-
-    // Our own role, so the function gets no AWS managed policy (logs:* on every log group).
-    const role = new iam.Role(this, 'TickRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Kafka lag autoscaler: read lag, scale the named ECS services, record and publish',
-    });
     logGroup.grantWrite(role);
-
-    const environment = {
-      // Defaults left out (the handler's parse restores them): Lambda's environment holds 4 KB in all.
-      LAGSCALER_CONFIG: Stack.of(this).toJsonString(compactScalerConfig(this.config)),
-      STATE_TABLE_NAME: table.tableName,
-      POWERTOOLS_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: namespace,
-      LOG_LEVEL: props.logLevel ?? 'INFO',
-      // Stack traces point into the TypeScript sources, not the minified bundle.
-      NODE_OPTIONS: '--enable-source-maps',
-    };
-
-    this.fn = new nodejs.NodejsFunction(this, 'Tick', {
+    return new nodejs.NodejsFunction(this, 'Tick', {
       description: 'Kafka lag autoscaler tick: measure lag, decide, scale ECS services, publish metrics',
       entry: path.join(REPO_ROOT, 'lambdas', 'handlers', 'tick.ts'),
       handler: 'handler',
@@ -231,7 +243,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
       timeout: props.timeout ?? defaultTimeout(this.config.pollIntervalSeconds, this.schedule),
       role,
       logGroup,
-      environment,
+      environment: this.functionEnvironment(props),
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.securityGroups ? [...props.securityGroups] : undefined,
@@ -249,45 +261,58 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
         forceDockerBundling: false,
       },
     });
-    this.function = this.fn;
+  }
 
+  private functionEnvironment(props: KafkaLagScalerProps): Record<string, string> {
+    return {
+      // Defaults left out (the handler's parse restores them): Lambda's environment holds 4 KB in all.
+      LAGSCALER_CONFIG: Stack.of(this).toJsonString(compactScalerConfig(this.config)),
+      STATE_TABLE_NAME: this.stateTable.tableName,
+      POWERTOOLS_SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: this.config.metricsNamespace,
+      LOG_LEVEL: props.logLevel ?? 'INFO',
+      // Stack traces point into the TypeScript sources, not the minified bundle.
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+  }
+
+  /** What the tick needs and nothing more: state, the named services, its namespace, Kafka auth, the VPC. */
+  private grantRuntime(role: iam.Role, props: KafkaLagScalerProps): void {
     // The state store reads with GetItem and writes with a conditional PutItem (optimistic concurrency).
-    table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.stateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.grantScaling(role, props.targets);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': this.config.metricsNamespace } },
       }),
     );
     this.grantKafkaAuth(role, props);
-    if (props.vpc) {
-      // Lambda attaches to the VPC with the function's role; these actions have no resource-level scope.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
+    if (!props.vpc) return;
+    // Lambda attaches to the VPC with the function's role; these actions have no resource-level scope.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    );
+  }
 
-    new events.Rule(this, 'Schedule', {
-      description: 'Kafka lag autoscaler tick',
-      schedule: events.Schedule.rate(this.schedule),
-      // A missed tick is replaced by the next one; retrying it late would only act on stale data.
-      targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
-    });
-
-    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
-    const alarms: cloudwatch.IAlarm[] = [];
+  /** Each target's alarms (construct-wide settings under the target's own) and the ticks-missing alarm. */
+  private createAlarms(props: KafkaLagScalerProps): {
+    all: cloudwatch.IAlarm[];
+    byTarget: Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>>;
+    ticksMissing: cloudwatch.IAlarm | undefined;
+  } {
+    const all: cloudwatch.IAlarm[] = [];
     const byTarget: Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>> = {};
     this.config.targets.forEach((target, index) => {
       const id = targetId(target);
@@ -302,25 +327,16 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
         layers: [props.alarms, props.targets[index]?.alarms],
         topic: this.alarmTopic,
       });
-      alarms.push(...Object.values(targetAlarms.alarms));
+      all.push(...Object.values(targetAlarms.alarms));
       byTarget[id] = targetAlarms.alarms;
     });
-    this.targetAlarms = byTarget;
     const ticksMissing = ticksMissingAlarm(this, {
       metrics: this.metrics,
       options: props.ticksMissingAlarm,
       topic: this.alarmTopic,
     });
-    if (ticksMissing) alarms.push(ticksMissing);
-    this.ticksMissingAlarm = ticksMissing;
-    this.alarms = alarms;
-
-    this.dashboard =
-      props.dashboard === false
-        ? undefined
-        : new ScalerDashboard(this, 'Dashboard', { config: this.config, metrics: this.metrics, alarms }).dashboard;
-
-    this.acknowledgeNagFindings(role, Boolean(props.vpc));
+    if (ticksMissing) all.push(ticksMissing);
+    return { all, byTarget, ticksMissing };
   }
 
   /** The function's network connections (only with a VPC): allow them into the brokers' security group. */

@@ -4,7 +4,7 @@
  * Pure: strings and numbers in, strings out; the callers do the I/O.
  */
 import { policyConfigOrThrow, type PolicyConfig, type PolicyConfigInput } from '#domain/policy/index';
-import type { SimulationOptions, SimulationResult } from '../engine';
+import type { SimulationOptions, SimulationResult } from '../model';
 import { cloudRunPolicy, ecsTargetTrackingPolicy, kedaHpaPolicy, oursPolicy, type Policy } from '../policies';
 import type { Trace } from '../trace';
 

@@ -162,6 +162,27 @@ export interface CloudRunState {
 }
 
 /**
+ * Cloud Run's stabilization of a recommendation: scale-up bounded by the window's lowest recommendation
+ * and by max(+100 %, +4) over the scale-ups of the last 15 s; scale-down by the window's highest.
+ */
+function cloudRunStabilized(
+  members: number,
+  recommendation: number,
+  inWindow: readonly TimedCount[],
+  scaleUps: readonly TimedCount[],
+  now: number,
+): number {
+  if (recommendation > members) {
+    const stabilized = Math.min(recommendation, ...inWindow.map((rec) => rec.tasks));
+    const added = scaleUps.filter((event) => event.atMs > now - 15_000).reduce((sum, event) => sum + event.tasks, 0);
+    const periodStart = members - added;
+    return Math.max(members, Math.min(stabilized, Math.max(periodStart * 2, periodStart + 4)));
+  }
+  if (recommendation < members) return Math.min(Math.max(recommendation, ...inWindow.map((rec) => rec.tasks)), members);
+  return members;
+}
+
+/**
  * Google's Cloud Run Kafka autoscaler with its default behavior: wait while group members differ from
  * the requested count; recommended = ceil(max(members, 1) x totalLag / target) unless the lag is within
  * +-10 % of the target; capped at the (largest) topic's partition count; HPA-style stabilization of
@@ -188,18 +209,7 @@ export function cloudRunPolicy(options: Bounds & { readonly lagTarget: number })
       // The scaler records the instance count it found at startup as its first recommendation.
       const history = state.recommendations.length === 0 ? [{ atMs: now, tasks: members }] : state.recommendations;
       const inWindow = history.filter((rec) => rec.atMs > now - windowMs);
-      let desired = members;
-      if (recommendation > members) {
-        const stabilized = Math.min(recommendation, ...inWindow.map((rec) => rec.tasks));
-        const added = state.scaleUps
-          .filter((event) => event.atMs > now - 15_000)
-          .reduce((sum, event) => sum + event.tasks, 0);
-        const periodStart = members - added;
-        desired = Math.max(members, Math.min(stabilized, Math.max(periodStart * 2, periodStart + 4)));
-      } else if (recommendation < members) {
-        desired = Math.max(recommendation, ...inWindow.map((rec) => rec.tasks));
-        desired = Math.min(desired, members);
-      }
+      const desired = cloudRunStabilized(members, recommendation, inWindow, state.scaleUps, now);
       const recommendations = [
         ...history.filter((rec) => rec.atMs > now - windowMs),
         { atMs: now, tasks: recommendation },

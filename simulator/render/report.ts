@@ -1,12 +1,13 @@
 /**
  * What the CLI and the bench print and draw: the standard policy line-up with shared parameters, the
- * result table's rows, the issue's targets, and a self-contained HTML page of inline SVG charts.
- * Pure: strings and numbers in, strings out; the callers do the I/O.
+ * result table's rows, the issue's targets, and a self-contained HTML page of inline SVG charts (drawn
+ * by ./chart). Pure: strings and numbers in, strings out; the callers do the I/O.
  */
 import { policyConfigOrThrow, type PolicyConfig, type PolicyConfigInput } from '#domain/policy/index';
-import type { SimulationOptions, SimulationResult } from '../engine';
+import type { SeriesPoint, SimulationOptions, SimulationResult } from '../model';
 import { cloudRunPolicy, ecsTargetTrackingPolicy, kedaHpaPolicy, oursPolicy, type Policy } from '../policies';
 import type { Trace } from '../trace';
+import { chartSvg, escapeXml, type ChartSpec } from './chart';
 
 export type PolicyName = 'ours' | 'keda' | 'ecs' | 'cloudrun';
 export const policyNames: readonly PolicyName[] = ['ours', 'keda', 'ecs', 'cloudrun'];
@@ -143,9 +144,6 @@ export function checkTargets(
   return checks;
 }
 
-const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 const COLORS: Readonly<Record<string, string>> = {
   ours: '#1b7f3b',
   keda: '#c0392b',
@@ -153,85 +151,67 @@ const COLORS: Readonly<Record<string, string>> = {
   cloudrun: '#2e5fa8',
 };
 
-/**
- * One inline SVG for one run: lag (area, left axis), tasks (step line, right axis), tasks needed just to
- * keep up (dashed), stuck lag (grey). Axes are shared across a trace's charts via `scale`.
- */
-export function svgChart(
-  result: SimulationResult,
-  scale: { readonly maxLag: number; readonly maxTasks: number },
-): string {
-  const width = 900;
-  const height = 220;
-  const left = 60;
-  const right = 40;
-  const top = 24;
-  const bottom = 28;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
-  const duration = Math.max(result.durationSeconds, 1);
-  const x = (second: number) => left + (second / duration) * plotW;
-  const yLag = (lag: number) => top + plotH - (lag / Math.max(scale.maxLag, 1)) * plotH;
-  const yTasks = (tasks: number) => top + plotH - (tasks / Math.max(scale.maxTasks, 1)) * plotH;
-  const points = result.series;
-  const lagArea =
-    points.length === 0
-      ? ''
-      : `M${x(points[0]?.second ?? 0).toFixed(1)},${yLag(0).toFixed(1)} ` +
-        points.map((p) => `L${x(p.second).toFixed(1)},${yLag(p.lag).toFixed(1)}`).join(' ') +
-        ` L${x(points[points.length - 1]?.second ?? 0).toFixed(1)},${yLag(0).toFixed(1)} Z`;
-  const stuck = points.map((p) => `${x(p.second).toFixed(1)},${yLag(p.stuckLag).toFixed(1)}`).join(' ');
-  let previous: number | undefined;
-  const steps: string[] = [];
-  for (const p of points) {
-    if (previous !== undefined) steps.push(`${x(p.second).toFixed(1)},${yTasks(previous).toFixed(1)}`);
-    steps.push(`${x(p.second).toFixed(1)},${yTasks(p.tasks).toFixed(1)}`);
-    previous = p.tasks;
-  }
-  const needed = points.map((p) => `${x(p.second).toFixed(1)},${yTasks(p.neededTasks).toFixed(1)}`).join(' ');
-  const color = COLORS[result.policy] ?? '#333';
-  const hours = Math.ceil(duration / 3600);
-  const ticks = Array.from({ length: hours + 1 }, (_, h) => h)
-    .filter((h) => h * 3600 <= duration)
-    .map(
-      (h) =>
-        `<line x1="${x(h * 3600).toFixed(1)}" y1="${top + plotH}" x2="${x(h * 3600).toFixed(1)}" y2="${top + plotH + 4}" stroke="#666"/>` +
-        `<text x="${x(h * 3600).toFixed(1)}" y="${height - 8}" font-size="10" text-anchor="middle">${h}h</text>`,
-    )
-    .join('');
-  const title = `${result.policy}: ${result.taskMinutes.toFixed(0)} task-min (${result.ratioToLowerBound.toFixed(2)}x), ${result.minutesOverDrainTarget.toFixed(1)} min over target, ${result.rebalances} rebalances`;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
-    `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="#fafafa" stroke="#ccc"/>`,
-    `<text x="${left}" y="16" font-size="12" font-weight="bold" fill="${color}">${escapeXml(title)}</text>`,
-    `<path d="${lagArea}" fill="#9db4d6" fill-opacity="0.6" stroke="none"/>`,
-    `<polyline points="${stuck}" fill="none" stroke="#888" stroke-width="1"/>`,
-    `<polyline points="${needed}" fill="none" stroke="#555" stroke-width="1" stroke-dasharray="4 3"/>`,
-    `<polyline points="${steps.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`,
-    `<text x="${left - 6}" y="${top + 10}" font-size="10" text-anchor="end">${Math.round(scale.maxLag).toLocaleString('en-US')}</text>`,
-    `<text x="${left - 6}" y="${top + plotH}" font-size="10" text-anchor="end">0</text>`,
-    `<text x="14" y="${top + plotH / 2}" font-size="10" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle">lag (msgs)</text>`,
-    `<text x="${width - right + 6}" y="${top + 10}" font-size="10">${scale.maxTasks}</text>`,
-    `<text x="${width - right + 6}" y="${top + plotH}" font-size="10">0</text>`,
-    `<text x="${width - 8}" y="${top + plotH / 2}" font-size="10" transform="rotate(90 ${width - 8} ${top + plotH / 2})" text-anchor="middle">tasks</text>`,
-    ticks,
-    '</svg>',
-  ].join('\n');
+/** The chart's title: the run's headline numbers. */
+function runTitle(result: SimulationResult): string {
+  return `${result.policy}: ${result.taskMinutes.toFixed(0)} task-min (${result.ratioToLowerBound.toFixed(2)}x), ${result.minutesOverDrainTarget.toFixed(1)} min over target, ${result.rebalances} rebalances`;
 }
 
-/** A self-contained HTML page: for each trace, one chart per policy on shared axes. */
+/**
+ * One run as small multiples on a shared time axis, each panel on its own y-scale: tasks billed (step)
+ * against tasks needed just to keep up (dashed); drainable lag (area) and, if any, lag of poisoned
+ * partitions; the largest drainable time lag against the drain target.
+ */
+export function runChart(result: SimulationResult): ChartSpec {
+  const color = COLORS[result.policy] ?? '#333';
+  const points = (pick: (point: SeriesPoint) => number) => result.series.map((p) => ({ x: p.second, y: pick(p) }));
+  const stuck = result.series.some((point) => point.stuckLag > 0);
+  return {
+    title: runTitle(result),
+    titleColor: color,
+    durationSeconds: result.durationSeconds,
+    panelHeight: 110,
+    panels: [
+      {
+        title: 'tasks',
+        yLabel: 'tasks',
+        wholeNumbers: true,
+        series: [
+          { name: 'tasks (billed)', color, step: true, points: points((p) => p.tasks) },
+          { name: 'needed to keep up', color: '#555', dashed: true, points: points((p) => p.neededTasks) },
+        ],
+      },
+      {
+        title: 'lag',
+        yLabel: 'messages',
+        series: [
+          { name: 'drainable lag', color: '#5b7fb8', area: true, points: points((p) => p.lag) },
+          ...(stuck ? [{ name: 'stuck lag (poisoned)', color: '#888', points: points((p) => p.stuckLag) }] : []),
+        ],
+      },
+      {
+        title: 'time lag',
+        yLabel: 'seconds',
+        series: [{ name: 'max drainable time lag', color, points: points((p) => p.timeLagSeconds) }],
+        threshold:
+          result.drainTargetSeconds === undefined
+            ? undefined
+            : { y: result.drainTargetSeconds, label: `drain target ${result.drainTargetSeconds} s` },
+      },
+    ],
+  };
+}
+
+/** A self-contained HTML page: for each trace, one chart per policy. */
 export function htmlReport(groups: readonly (readonly SimulationResult[])[], heading: string): string {
   const sections = groups.map((results) => {
-    const maxLag = Math.max(1, ...results.flatMap((r) => r.series.map((p) => Math.max(p.lag, p.stuckLag))));
-    const maxTasks = Math.max(1, ...results.flatMap((r) => r.series.map((p) => Math.max(p.tasks, p.neededTasks))));
     const trace = results[0]?.trace ?? '';
-    return `<section><h2>${escapeXml(trace)}</h2>\n${results.map((r) => svgChart(r, { maxLag, maxTasks: Math.ceil(maxTasks) })).join('\n')}</section>`;
+    return `<section><h2>${escapeXml(trace)}</h2>\n${results.map((result) => chartSvg(runChart(result))).join('\n')}</section>`;
   });
   return [
     '<!doctype html><html><head><meta charset="utf-8"><title>lagscaler simulate</title>',
-    '<style>body{font-family:system-ui,sans-serif;margin:16px}svg{display:block;margin:6px 0}</style></head><body>',
+    '<style>body{font-family:system-ui,sans-serif;margin:16px}svg{display:block;margin:6px 0 18px}</style></head><body>',
     `<h1>${escapeXml(heading)}</h1>`,
-    '<p>Blue area: drainable lag (left axis). Grey line: lag of poisoned partitions. Coloured step line: tasks (right axis). Dashed: tasks needed just to keep up with production.</p>',
+    '<p>One chart per policy, each panel on its own scale. Tasks: billed (step line) and needed just to keep up with production (dashed). Lag: drainable backlog, and the backlog of poisoned partitions no policy can drain. Time lag: the oldest drainable message against the drain target.</p>',
     ...sections,
     '</body></html>',
   ].join('\n');

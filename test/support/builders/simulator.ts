@@ -1,5 +1,13 @@
 import type { PolicyObservation } from '#domain/policy/index';
-import { TraceSchema, type Policy, type Trace } from '#simulator/index';
+import type { SimPartition } from '#simulator/cluster';
+import {
+  defaultSimulationOptions,
+  TraceSchema,
+  type Policy,
+  type SimulationOptions,
+  type Trace,
+} from '#simulator/index';
+import { createSimState, type SimState } from '#simulator/state';
 
 /** A small trace: one topic, constant production, `minutes` long. */
 export function constantTrace(
@@ -37,3 +45,34 @@ export function scriptedPolicy(
 }
 
 export const START = 1_767_225_600_000;
+
+/** A fresh simulation state (second 0) over `constantTrace(traceOverrides)`; the policy holds unless given. */
+export function simState(
+  traceOverrides: Parameters<typeof constantTrace>[0] = {},
+  options: Partial<SimulationOptions> = {},
+  policy: Policy<null> = scriptedPolicy([]),
+): SimState<null> {
+  return createSimState(constantTrace(traceOverrides), policy, { ...defaultSimulationOptions, ...options });
+}
+
+/** One partition for cluster/observe tests: topic 0, partition 0, no poison; `endHistory` as plain numbers. */
+export function simPartition(
+  overrides: Partial<Omit<SimPartition, 'endHistory'>> & { endHistory?: number[] } = {},
+): SimPartition {
+  const { endHistory = [0], ...rest } = overrides;
+  return {
+    topicIndex: 0,
+    partition: 0,
+    share: 1,
+    poisonFrom: undefined,
+    poisonUntil: undefined,
+    end: endHistory.at(-1) ?? 0,
+    committed: 0,
+    endHistory: Float64Array.from(endHistory),
+    committedHistory: new Float64Array(endHistory.length),
+    lastPolledCommitted: undefined,
+    unchangedPolls: 0,
+    stalled: false,
+    ...rest,
+  };
+}

@@ -7,7 +7,8 @@ import {
   stickyAssignment,
   type SimulationOptions,
 } from '#simulator/index';
-import { constantTrace, scriptedPolicy } from '#support/builders/simulator';
+import { summarize } from '#simulator/engine';
+import { constantTrace, scriptedPolicy, simState } from '#support/builders/simulator';
 
 const options: SimulationOptions = { ...defaultSimulationOptions, rebalancePauseSeconds: 5, taskStartSeconds: 40 };
 
@@ -194,5 +195,22 @@ describe('simulate', () => {
     expect(seen.map((obs) => obs.group.freshness)).toContain('missing');
     expect(seen.map((obs) => obs.group.freshness)).toContain('partial');
     expect(seen.at(-1)?.group.freshness).toBe('complete');
+  });
+});
+
+describe('summarize', () => {
+  it('turns the totals into minutes; no needed work gives an infinite ratio', () => {
+    const state = simState({ minutes: 2 }, { drainTargetSeconds: 120 });
+    Object.assign(state.totals, { taskSeconds: 240, lowerBoundTaskSeconds: 0, overTargetSeconds: 90, rebalances: 2 });
+    expect(summarize(state)).toMatchObject({
+      durationSeconds: 120,
+      taskMinutes: 4,
+      lowerBoundTaskMinutes: 0,
+      ratioToLowerBound: Infinity,
+      minutesOverDrainTarget: 1.5,
+      drainTargetSeconds: 120,
+      rebalances: 2,
+      scaleActions: 0,
+    });
   });
 });

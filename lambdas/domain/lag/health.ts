@@ -20,9 +20,9 @@ export type HealthRule =
   | 'unavailable' // the end offset could not be read: no judgement
   | 'lag-within-allowed' // current lag <= allowedLag: OK
   | 'stopped' // nobody owns the partition and the commit did not move over a full window: STOP
-  | 'rewound' // the committed offset went backwards inside the window: REWIND
-  | 'lag-was-zero' // lag was within allowed at some point of the window: OK
-  | 'stalled' // a member owns it, the commit did not move over a full window, the end did: STALL
+  | 'lag-was-zero' // lag was within allowed at some point of the window: OK (Burrow checks this before REWIND)
+  | 'rewound' // the committed offset went backwards and has not yet come back to where it was: REWIND
+  | 'stalled' // a member owns it, has a backlog at every point of a full window and its commit did not move: STALL
   | 'lag-increasing' // lag never decreased and grew over a full window: WARN
   | 'window-incomplete' // too few points to judge STOP, STALL or WARN yet: OK
   | 'no-problem'; // none of the above: OK
@@ -101,11 +101,21 @@ function commitNeverMoved(window: readonly OffsetPoint[]): boolean {
   return first !== undefined && window.every((p) => p.committed === first.committed);
 }
 
-function commitWentBackwards(window: readonly OffsetPoint[]): boolean {
-  return window.some((p, i) => {
-    const prev = window[i - 1];
-    return prev?.committed !== undefined && p.committed !== undefined && p.committed < prev.committed;
-  });
+/**
+ * The commit went backwards inside the window and the newest commit is still below the highest one
+ * before that step back. A rewind the consumer has already read past is over (Burrow's recovered
+ * case); this scaler causes rebalances itself, and a rebalance can replay a few records.
+ */
+function unrecoveredRewind(window: readonly OffsetPoint[]): boolean {
+  const commits = window.flatMap((p) => (p.committed === undefined ? [] : [p.committed]));
+  let highest: bigint | undefined;
+  let highestBeforeRewind: bigint | undefined;
+  for (const committed of commits) {
+    if (highest !== undefined && committed < highest) highestBeforeRewind = highest;
+    if (highest === undefined || committed > highest) highest = committed;
+  }
+  const newest = commits.at(-1);
+  return highestBeforeRewind !== undefined && newest !== undefined && newest < highestBeforeRewind;
 }
 
 function lagWasWithin(window: readonly OffsetPoint[], allowedLag: bigint): boolean {
@@ -113,14 +123,6 @@ function lagWasWithin(window: readonly OffsetPoint[], allowedLag: bigint): boole
     const lag = pointLag(p);
     return lag !== undefined && lag <= allowedLag;
   });
-}
-
-// A quiet topic whose end does not move cannot be stalled: there is nothing new the consumer fails
-// to read, and a consumer that commits rarely looks exactly like this between its commits.
-function endMoved(window: readonly OffsetPoint[]): boolean {
-  const first = window[0];
-  const last = window.at(-1);
-  return first !== undefined && last !== undefined && last.end > first.end;
 }
 
 /** Burrow's "lag never decreased", but it must also have grown: a flat lag is not a trend. */
@@ -164,11 +166,13 @@ export function partitionHealth(input: PartitionHealthInput, options: HealthOpti
     if (!isKnownLag(lag)) return 'unavailable';
     if (lag.lag <= allowedLag) return 'lag-within-allowed';
     if (complete && ownership === 'unowned' && commitNeverMoved(window)) return 'stopped';
-    if (commitWentBackwards(window)) return 'rewound';
     if (lagWasWithin(window, allowedLag)) return 'lag-was-zero';
+    if (unrecoveredRewind(window)) return 'rewound';
+    // Past lag-was-zero, the partition had a backlog at every point: a member that holds it and
+    // does not commit over a whole window is stuck, whether or not the end moves (Burrow's STALL).
     // Mid-rebalance (ownership unknown) nobody commits for a moment; calling that STALL would take
     // the lag out of scaling exactly when it is needed.
-    if (complete && ownership === 'owned' && commitNeverMoved(window) && endMoved(window)) return 'stalled';
+    if (complete && ownership === 'owned' && commitNeverMoved(window)) return 'stalled';
     if (complete && lagKeptGrowing(window)) return 'lag-increasing';
     return complete ? 'no-problem' : 'window-incomplete';
   })();

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pLimit from 'p-limit';
 import { KafkajsOffsetReader } from '../lambdas/adapters/kafka/kafkajs-offset-reader';
-import { measureGroups, partitionCount } from '../lambdas/application/measure';
+import { measureGroups, partitionCount } from '#domain/lag/targets';
 import { closeCommitter, commit } from '../test/support/kafka';
 import { consumerGroupCommandClass, runKafkaTool } from '../tools/services/kafka';
 import { down, up } from '../tools/services/manager';

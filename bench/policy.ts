@@ -57,7 +57,7 @@ console.log(`$ npm run bench:policy${args.length > 0 ? ` -- ${args.join(' ')}` :
 console.log(
   `model: rebalance pause ${options.rebalancePauseSeconds}s (${options.assignor === 'cooperative-sticky' ? 'moved partitions only' : 'eager, whole group'}), task start ${options.taskStartSeconds}s, ` +
     `${options.assignor} assignor, drain target ${options.drainTargetSeconds}s, rate window ${options.rateWindowSeconds}s, ` +
-    `STALL after ${options.stallPolls} polls; policies: ${policyNames.join(', ')}`,
+    `ours runs the tick's pipeline (lag engine, health, observation, policy); policies: ${policyNames.join(', ')}`,
 );
 console.log(renderTable(groups.flat()));
 

@@ -21,11 +21,6 @@ export interface SimPartition {
   readonly endHistory: Float64Array;
   /** Committed offset after each second, for per-member consumption rates. */
   readonly committedHistory: Float64Array;
-  /** Committed offset at the policy's last poll, for the STALL rule. */
-  lastPolledCommitted: number | undefined;
-  unchangedPolls: number;
-  /** Marked STALLED by the lag-engine rule; cleared when the commit moves again. */
-  stalled: boolean;
 }
 
 /** Every topic-partition of the trace at second 0, with history room for `durationSeconds`. */
@@ -47,9 +42,6 @@ export function createPartitions(trace: Trace, durationSeconds: number): SimPart
         committed: 0,
         endHistory,
         committedHistory: new Float64Array(durationSeconds + 1),
-        lastPolledCommitted: undefined,
-        unchangedPolls: 0,
-        stalled: false,
       };
     });
   });

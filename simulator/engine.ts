@@ -5,10 +5,11 @@
  * every membership change, or cooperative-sticky that pauses only the partitions that move), and
  * graceful stop on scale-in (the task commits and leaves at once).
  *
- * Policies see what production would: lag and rates measured from the simulated offsets over a rate
- * window, time lag, partitions marked STALLED by a lag-engine-like rule (commit unchanged for
- * `stallPolls` polls while lagging and others moved), group state during rebalances, and the service's
- * desired/running/pending counts. No randomness: the same trace and policy give the same result.
+ * Policies see what production's ports would return: the offset reader's snapshot (whole committed
+ * and end offsets, members and assignment, group state) and the service's desired/running/pending
+ * counts. Ours runs the tick's own pure pipeline on it (lag engine with its history, rates, time lag,
+ * Burrow health -> observation -> policy); the baselines read the metrics their originals read.
+ * No randomness: the same trace and policy give the same result.
  *
  * The state lives in one `SimState` (state.ts); each simulated second runs the steps in steps.ts and,
  * on a poll, observe.ts builds what the policy sees.
@@ -17,7 +18,7 @@ import { defaultSimulationOptions, type SimulationOptions, type SimulationResult
 import { observe } from './observe';
 import type { Policy } from './policies';
 import { createSimState, type SimState } from './state';
-import { account, assign, consume, decide, isPollSecond, produce, record } from './steps';
+import { account, assign, consume, decide, isPollSecond, pollTimeMs, produce, record } from './steps';
 import type { Trace } from './trace';
 
 // The engine's public names from before the split into model/assignment, so their importers keep working.
@@ -38,7 +39,7 @@ export function simulate<S>(
     consume(state, second);
     record(state, second);
     account(state, second, neededTasks);
-    if (isPollSecond(state, second)) decide(state, observe(state, second), second);
+    if (isPollSecond(state, second)) decide(state, observe(state, second, pollTimeMs(state, second)), second);
   }
   return summarize(state);
 }

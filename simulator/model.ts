@@ -13,8 +13,6 @@ export interface SimulationOptions {
   readonly assignor: Assignor;
   /** Time lag (s) above which a second counts as "over the drain target". @default 300 */
   readonly drainTargetSeconds: number;
-  /** Polls with an unchanged commit (while lagging, others moving) before a partition is STALLED. @default 3 */
-  readonly stallPolls: number;
   /** Window (s) over which production and consumption rates are measured. @default 60 */
   readonly rateWindowSeconds: number;
   /** Seconds between two chart samples. @default 30 */
@@ -30,7 +28,6 @@ export const defaultSimulationOptions: SimulationOptions = {
   taskStartSeconds: 40,
   assignor: 'range',
   drainTargetSeconds: 300,
-  stallPolls: 3,
   rateWindowSeconds: 60,
   seriesEverySeconds: 30,
   startEpochMs: 1_767_225_600_000, // 2026-01-01T00:00:00Z

@@ -1,17 +1,15 @@
 /**
  * Policies the simulator can run, all behind one interface: ours, and faithful baselines built from
  * the documented formulas of KEDA + HPA, ECS target tracking and Google's Cloud Run Kafka autoscaler.
- * Every policy sees the same `PolicyObservation` production would build; baselines use only the parts
- * their originals can see (total lag, member count, current count).
+ * Every policy gets the same `ClusterView` (the reader's snapshot and the service): ours runs the
+ * tick's own pure pipeline on it; baselines read only the metrics their originals read (total lag =
+ * end - committed over the readable partitions, partition and member counts, the current count).
  */
-import {
-  decideScaling,
-  emptyPolicyMemory,
-  type PolicyConfig,
-  type PolicyMemory,
-  type PolicyObservation,
-  type ScalingDecision,
-} from '#domain/policy/index';
+import { emptyOffsetHistory, type OffsetHistory } from '#domain/lag/history';
+import { isKnownLag, computePartitionLags } from '#domain/lag/partition-lag';
+import { runTargetPipeline } from '#domain/pipeline';
+import { emptyPolicyMemory, type PolicyConfig, type PolicyMemory, type ScalingDecision } from '#domain/policy/index';
+import type { ClusterView } from './observe';
 
 /** One decision of any policy: the count it wants and why, plus its next state. */
 export interface PolicyStep<S> {
@@ -31,28 +29,67 @@ export interface Policy<S> {
   /** Seconds between two decisions (how often the original polls). */
   readonly pollSeconds: number;
   readonly initialState: S;
-  decide(observation: PolicyObservation, state: S, now: number): PolicyStep<S>;
+  decide(view: ClusterView, state: S, now: number): PolicyStep<S>;
 }
 
-/** Total lag as the baselines see it: they cannot tell a stalled partition from a busy one. */
-function totalLag(observation: PolicyObservation): number {
-  return observation.topics.reduce((sum, topic) => sum + topic.scalableLag + topic.excludedLag, 0);
+/** A baseline's metrics: what an admin client or a CloudWatch lag metric gives it. */
+export interface LagMetrics {
+  /** Sum of end - committed over the readable partitions (a stalled partition counts like any other). */
+  readonly totalLag: number;
+  /** Partitions of every topic the group reads. */
+  readonly partitions: number;
+  /** Partitions of the largest topic. */
+  readonly largestTopicPartitions: number;
+  readonly members: number;
+  /** Every partition could be read. */
+  readonly complete: boolean;
 }
 
-function freshEnough(observation: PolicyObservation): boolean {
-  return observation.group.freshness === 'complete' || observation.group.freshness === 'partial';
+/** An answer older than this is no metric at all (the baselines' originals read afresh each poll). */
+const STALE_MS = 60_000;
+
+/** The metrics a baseline reads from this poll's view, or undefined when there are none. */
+export function lagMetricsOf(view: ClusterView): LagMetrics | undefined {
+  const snapshot = view.read?.kind === 'ok' ? view.read.snapshot : undefined;
+  if (snapshot === undefined || view.nowMs - snapshot.observedAtMs > STALE_MS) return undefined;
+  const lags = computePartitionLags(snapshot.partitions);
+  const perTopic = new Map<string, number>();
+  for (const partition of snapshot.partitions) perTopic.set(partition.topic, (perTopic.get(partition.topic) ?? 0) + 1);
+  return {
+    totalLag: lags.reduce((sum, lag) => sum + (isKnownLag(lag) ? Number(lag.lag) : 0), 0),
+    partitions: snapshot.partitions.length,
+    largestTopicPartitions: Math.max(0, ...perTopic.values()),
+    members: snapshot.members.length,
+    complete: lags.every(isKnownLag),
+  };
 }
 
-/** Our policy (lambdas/domain/policy) through the simulator interface. */
-export function oursPolicy(config: PolicyConfig, pollSeconds = 60): Policy<PolicyMemory> {
+/** What our policy keeps between polls: the policy's memory and the lag engine's history (the state item). */
+export interface OursState {
+  readonly memory: PolicyMemory;
+  readonly history: OffsetHistory;
+}
+
+/** Our policy: the tick's pure pipeline (lambdas/domain/pipeline.ts) on the reader's snapshot. */
+export function oursPolicy(config: PolicyConfig, pollSeconds = 60): Policy<OursState> {
   return {
     name: 'ours',
     pollSeconds,
-    initialState: emptyPolicyMemory,
-    decide(observation, state, now) {
-      const { decision, memory } = decideScaling({ observation, memory: state, config }, now);
-      const desired = decision.kind === 'scale' && !decision.dryRun ? decision.to : observation.service.desired;
-      return { desired, reason: `${decision.kind}:${decision.rule}`, state: memory, decision };
+    initialState: { memory: emptyPolicyMemory, history: emptyOffsetHistory },
+    decide(view, state, now) {
+      const step = runTargetPipeline({
+        read: view.read,
+        history: state.history,
+        offsetResetPolicy: 'latest',
+        service: view.service,
+        memory: state.memory,
+        config,
+        now,
+      });
+      const { decision } = step;
+      const desired = decision.kind === 'scale' && !decision.dryRun ? decision.to : view.service.desired;
+      const next = { memory: step.memory, history: step.nextHistory ?? state.history };
+      return { desired, reason: `${decision.kind}:${decision.rule}`, state: next, decision };
     },
   };
 }
@@ -85,11 +122,11 @@ export function kedaHpaPolicy(options: Bounds & { readonly lagThreshold: number 
     name: 'keda',
     pollSeconds: 30,
     initialState: { recommendations: [] },
-    decide(observation, state, now) {
-      const current = observation.service.desired;
-      if (!freshEnough(observation)) return { desired: current, reason: 'no metrics', state };
-      const partitions = observation.topics.reduce((sum, topic) => sum + topic.partitions, 0);
-      const metric = Math.min(totalLag(observation), partitions * options.lagThreshold);
+    decide(view, state, now) {
+      const current = view.service.desired;
+      const metrics = lagMetricsOf(view);
+      if (metrics === undefined) return { desired: current, reason: 'no metrics', state };
+      const metric = Math.min(metrics.totalLag, metrics.partitions * options.lagThreshold);
       const usageRatio = current > 0 ? metric / current / options.lagThreshold : Infinity;
       const raw = current > 0 && Math.abs(usageRatio - 1) <= 0.1 ? current : Math.ceil(metric / options.lagThreshold);
       const recommendation = clamp(raw, options);
@@ -128,11 +165,12 @@ export function ecsTargetTrackingPolicy(
     name: 'ecs',
     pollSeconds: 60,
     initialState: { above: 0, below: 0, lastScaleOutMs: undefined, lastScaleMs: undefined },
-    decide(observation, state, now) {
-      const current = observation.service.desired;
-      if (observation.group.freshness !== 'complete') return { desired: current, reason: 'insufficient data', state };
-      const running = Math.max(observation.service.running, 1);
-      const metric = totalLag(observation) / running;
+    decide(view, state, now) {
+      const current = view.service.desired;
+      const metrics = lagMetricsOf(view);
+      if (metrics === undefined || !metrics.complete) return { desired: current, reason: 'insufficient data', state };
+      const running = Math.max(view.service.running, 1);
+      const metric = metrics.totalLag / running;
       const above = metric > options.lagPerTaskTarget ? state.above + 1 : 0;
       const below = metric < 0.9 * options.lagPerTaskTarget ? state.below + 1 : 0;
       const wanted = clamp(Math.ceil((Math.max(current, 1) * metric) / options.lagPerTaskTarget), options);
@@ -195,15 +233,16 @@ export function cloudRunPolicy(options: Bounds & { readonly lagTarget: number })
     name: 'cloudrun',
     pollSeconds: 60,
     initialState: { recommendations: [], scaleUps: [] },
-    decide(observation, state, now) {
-      const requested = observation.service.desired;
-      const members = observation.group.members;
-      if (!freshEnough(observation)) return { desired: requested, reason: 'no lag read', state };
+    decide(view, state, now) {
+      const requested = view.service.desired;
+      const metrics = lagMetricsOf(view);
+      if (metrics === undefined) return { desired: requested, reason: 'no lag read', state };
+      const members = metrics.members;
       if (members !== requested)
         return { desired: requested, reason: `waiting: ${members} members != ${requested} requested`, state };
-      const lag = totalLag(observation);
+      const lag = metrics.totalLag;
       const withinTolerance = lag <= 1.1 * options.lagTarget && lag >= 0.9 * options.lagTarget;
-      const cap = observation.topics.reduce((max, topic) => Math.max(max, topic.partitions), 0);
+      const cap = metrics.largestTopicPartitions;
       const raw = withinTolerance ? members : Math.ceil((Math.max(members, 1) * lag) / options.lagTarget);
       const recommendation = clamp(Math.min(raw, cap), options);
       // The scaler records the instance count it found at startup as its first recommendation.

@@ -2,6 +2,7 @@
  * The one mutable object a simulation run steps through: the partitions, the group's membership and
  * assignment, tasks still starting, the policy's state, and the running totals the result is built from.
  */
+import type { GroupSnapshot } from '#domain/lag/snapshot';
 import { assignPartitions, movedPartitions, stickyAssignment, type Assignment } from './assignment';
 import { createPartitions, type SimPartition } from './cluster';
 import type { ScaleEvent, SeriesPoint, SimulationOptions } from './model';
@@ -48,6 +49,8 @@ export interface SimState<S> {
   /** Cooperative only: partitions that changed owner and wait for the rebalance to finish. */
   movedPartitions: Set<number>;
   policyState: S;
+  /** The last snapshot read: what a `stale` data gap serves again. */
+  lastSnapshot: GroupSnapshot | undefined;
   readonly totals: SimTotals;
   readonly series: SeriesPoint[];
   readonly scaleEvents: ScaleEvent[];
@@ -72,6 +75,7 @@ export function createSimState<S>(trace: Trace, policy: Policy<S>, options: Simu
     rebalanceUntilSecond: undefined,
     movedPartitions: new Set(),
     policyState: policy.initialState,
+    lastSnapshot: undefined,
     totals: {
       taskSeconds: 0,
       lowerBoundTaskSeconds: 0,

@@ -2,10 +2,10 @@
  * The steps of one simulated second, in the order `simulate` runs them: produce, assign, consume,
  * record, account, then (on a poll second) decide on what `observe` built. Each mutates the `SimState`.
  */
-import type { PolicyObservation } from '#domain/policy/index';
 import { assignPartitions } from './assignment';
 import { backlogOf, drainWithCapacity, poisonedAt, timeLagOf } from './cluster';
 import type { SeriesPoint } from './model';
+import type { ClusterView } from './observe';
 import { billedTasks, isCooperative, startRebalance, type SimState } from './state';
 
 /** Produce: every partition's end offset grows by its share of the topic's rate; returns tasks needed to keep up. */
@@ -103,16 +103,20 @@ function seriesPoint<S>(state: SimState<S>, second: number, timeLagSeconds: numb
   return { second, lag, stuckLag, tasks: billedTasks(state), timeLagSeconds, neededTasks };
 }
 
+/** The poll's clock: the end of `second`, in epoch ms. */
+export function pollTimeMs<S>(state: SimState<S>, second: number): number {
+  return state.options.startEpochMs + (second + 1) * 1000;
+}
+
 /** Whether the policy polls at `second` (second 0 included). */
 export function isPollSecond<S>(state: SimState<S>, second: number): boolean {
   return second % state.policy.pollSeconds === 0;
 }
 
 /** Decide: ask the policy, then start or stop tasks to reach its (rounded, non-negative) count. */
-export function decide<S>(state: SimState<S>, observation: PolicyObservation, second: number): void {
-  const current = observation.service.desired;
-  const nowMs = state.options.startEpochMs + (second + 1) * 1000;
-  const step = state.policy.decide(observation, state.policyState, nowMs);
+export function decide<S>(state: SimState<S>, view: ClusterView, second: number): void {
+  const current = view.service.desired;
+  const step = state.policy.decide(view, state.policyState, view.nowMs);
   state.policyState = step.state;
   const desired = Math.max(0, Math.round(step.desired));
   if (desired > current) requestTasks(state, desired - current, second);

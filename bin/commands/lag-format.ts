@@ -1,4 +1,4 @@
-import type { MeasuredTarget, TargetMeasurement } from '#application/measure';
+import type { MeasuredTarget, TargetMeasurement } from '#domain/lag/targets';
 import { partitionKey, type PartitionLag, type TimeLag } from '#domain/lag/index';
 
 const dash = (value: bigint | number | string | undefined): string => (value === undefined ? '-' : String(value));

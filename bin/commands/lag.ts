@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
-import { measureGroups, type TargetMeasurement } from '#application/measure';
+import { measureGroups, type TargetMeasurement } from '#domain/lag/targets';
 import { emptyOffsetHistory, type OffsetHistory } from '#domain/lag/index';
 import type { OffsetResetPolicy } from '#domain/lag/partition-lag';
 import type { IsolationLevel } from '#domain/lag/snapshot';

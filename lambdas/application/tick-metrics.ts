@@ -1,8 +1,8 @@
 import type { ScalingDecision } from '../domain/policy';
 import { ScalerMetricName as M, type MetricDatum } from '../ports/metrics-sink';
 import type { ServiceStatus } from '../ports/service-capacity';
-import type { TargetMeasurement } from './measure';
-import { perSecond, seconds } from './observe';
+import type { TargetMeasurement } from '#domain/lag/targets';
+import { perSecond, seconds } from '#domain/policy/observe';
 
 const healthValue = { OK: 0, WARN: 1, ERR: 2 } as const;
 

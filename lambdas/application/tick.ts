@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { ScalerConfig, TargetConfig } from '../domain/config/scaler-config';
 import { targetId } from '../domain/config/scaler-config';
 import type { GroupReadResult } from '../domain/lag/snapshot';
-import { decideScaling, type ScalingDecision } from '../domain/policy';
+import type { ScalingDecision } from '../domain/policy';
 import type { Clock } from '../ports/clock';
 import type { StructuredLogger } from '../ports/logger';
 import { ScalerMetricName, type MetricDatum, type MetricsSink } from '../ports/metrics-sink';
@@ -10,8 +10,7 @@ import type { OffsetReader } from '../ports/offset-reader';
 import type { ServiceCapacity } from '../ports/service-capacity';
 import { StateConflictError, type StateStore } from '../ports/state-store';
 import { emptyOffsetHistory, historyFromJson, historyToJson, type OffsetHistory } from '../domain/lag';
-import { measureGroups, type TargetMeasurement } from './measure';
-import { observe } from './observe';
+import { decideTarget, measureTarget } from '#domain/pipeline';
 import { initialTargetState, type TargetState } from './target-state';
 import { scalerMetrics, lagMetrics } from './tick-metrics';
 import { describeError } from '#domain/errors';
@@ -45,7 +44,7 @@ export interface TickReport {
  */
 export async function runTick(config: ScalerConfig, deps: TickDependencies): Promise<TickReport> {
   const startedAtMs = deps.clock.now();
-  const byGroup = new Map<string, TargetMeasurement>();
+  const readOf = new Map<string, GroupReadResult>();
   let kafkaError: string | undefined;
   // History lives in each target's state; load it before measuring (one read per target).
   const loaded = new Map<string, StoredTarget>();
@@ -55,22 +54,11 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
       loaded.set(id, await loadState(deps, id));
     }),
   );
-  const historyOf = new Map(
-    config.targets.map((t) => [t.group, loaded.get(targetId(t))?.history ?? emptyOffsetHistory]),
-  );
   try {
     const results: readonly GroupReadResult[] = await deps.reader.read(
       config.targets.map((t) => ({ group: t.group, topics: t.topics, isolation: t.isolation })),
     );
-    const resetPolicy = new Map(config.targets.map((t) => [t.group, t.offsetResetPolicy]));
-    const rateWindowMs = new Map(config.targets.map((t) => [t.group, t.policy.rateWindowSeconds * 1000]));
-    const measured = measureGroups(results, {
-      now: deps.clock.now(),
-      offsetResetPolicy: (group) => resetPolicy.get(group) ?? 'latest',
-      history: (group) => historyOf.get(group) ?? emptyOffsetHistory,
-      rateWindowMs: (group) => rateWindowMs.get(group),
-    });
-    for (const m of measured) byGroup.set(m.kind === 'measured' ? m.snapshot.group : m.group, m);
+    for (const result of results) readOf.set(result.kind === 'ok' ? result.snapshot.group : result.group, result);
   } catch (error) {
     // Every target still runs: with missing data the policy holds (never scales in).
     kafkaError = describeError(error);
@@ -84,7 +72,7 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
         tickTarget(
           config,
           target,
-          { measurement: byGroup.get(target.group), stored: loaded.get(targetId(target)), kafkaError },
+          { read: readOf.get(target.group), stored: loaded.get(targetId(target)), kafkaError },
           deps,
         ),
       ),
@@ -147,29 +135,41 @@ async function tickTarget(
   config: ScalerConfig,
   target: TargetConfig,
   facts: {
-    measurement: TargetMeasurement | undefined;
+    read: GroupReadResult | undefined;
     stored: StoredTarget | undefined;
     kafkaError: string | undefined;
   },
   deps: TickDependencies,
 ): Promise<{ outcome: TargetOutcome; metrics: MetricDatum[] }> {
-  const { measurement, stored, kafkaError } = facts;
+  const { stored, kafkaError } = facts;
   const id = targetId(target);
   const now = deps.clock.now();
+  const measurement = measureTarget({
+    read: facts.read,
+    history: stored?.history ?? emptyOffsetHistory,
+    offsetResetPolicy: target.offsetResetPolicy,
+    rateWindowSeconds: target.policy.rateWindowSeconds,
+    now,
+  });
   const group = lagMetrics(target.group, measurement, now, { partitionMetrics: config.partitionMetrics });
   try {
     if (!stored || stored.error !== undefined)
       throw new Error(`cannot load the state of target ${id}: ${stored?.error ?? 'not loaded'}`);
     const state = stored.state;
     const service = await deps.capacity.describe(target.service);
-    const observation = observe(measurement, service);
     const policy = { ...target.policy, dryRun: target.policy.dryRun || config.dryRun };
-    const { decision, memory } = decideScaling({ observation, memory: state.policy, config: policy }, now);
+    const { decision, memory, nextHistory } = decideTarget({
+      measurement,
+      service,
+      memory: state.policy,
+      config: policy,
+      now,
+    });
     const willAct = decision.kind === 'scale' && !decision.dryRun;
     const next: TargetState = {
       schema: 1,
       policy: memory,
-      lagHistory: measurement?.kind === 'measured' ? historyToJson(measurement.lag.nextHistory) : state.lagHistory,
+      lagHistory: nextHistory === undefined ? state.lagHistory : historyToJson(nextHistory),
       lastDecision: { atMs: now, decision, acted: willAct, dryRun: policy.dryRun },
     };
     // Saving first claims the decision: an overlapping tick that loaded the same version fails here.

@@ -34,7 +34,7 @@ describe('lambdas/domain import boundary', () => {
 describe('simulator/ is pure too', () => {
   it.each([
     ["import { readFileSync } from 'node:fs';", 'no-restricted-imports'],
-    ["import { observe } from '#application/observe';", 'no-restricted-imports'],
+    ["import { runTick } from '#application/tick';", 'no-restricted-imports'],
     ["import { runSession } from '#local/session';", 'no-restricted-imports'],
     ['export const seed = Math.random();', 'no-restricted-properties'],
   ])('rejects %s', async (code, rule) => {

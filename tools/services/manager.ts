@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { kafka } from './kafka';
 import { localstack } from './localstack';
 import { moto } from './moto';
-import { describeError } from '../../lambdas/domain/errors';
+import { describeError } from '#domain/errors';
 import { stateDir, stateFile } from './paths';
 import { isAlive, log, seconds, ServiceError, sleep, stopGroup } from './proc';
 import { serviceNames, type RunningService, type ServiceDefinition, type ServiceName } from './types';

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
-import { ProjectError } from '../../lambdas/domain/errors';
+import { ProjectError } from '#domain/errors';
 
 /** A development service (Kafka, LocalStack, moto) could not be installed, started or stopped. */
 export class ServiceError extends ProjectError {

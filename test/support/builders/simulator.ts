@@ -1,4 +1,5 @@
-import type { PolicyObservation } from '#domain/policy/index';
+import type { PartitionSnapshot } from '#domain/lag/snapshot';
+import type { ClusterView } from '#simulator/observe';
 import type { SimPartition } from '#simulator/cluster';
 import {
   defaultSimulationOptions,
@@ -28,18 +29,18 @@ export function constantTrace(
 /** A scripted policy: desired count by second (the last entry at or before now wins); records what it saw. */
 export function scriptedPolicy(
   script: readonly (readonly [second: number, tasks: number])[],
-  seen: PolicyObservation[] = [],
+  seen: ClusterView[] = [],
   pollSeconds = 10,
 ): Policy<null> {
   return {
     name: 'scripted',
     pollSeconds,
     initialState: null,
-    decide(observation, state, now) {
-      seen.push(observation);
+    decide(view, state, now) {
+      seen.push(view);
       const second = (now - START) / 1000;
       const entry = [...script].reverse().find(([at]) => at <= second);
-      return { desired: entry?.[1] ?? observation.service.desired, reason: 'script', state };
+      return { desired: entry?.[1] ?? view.service.desired, reason: 'script', state };
     },
   };
 }
@@ -70,9 +71,50 @@ export function simPartition(
     committed: 0,
     endHistory: Float64Array.from(endHistory),
     committedHistory: new Float64Array(endHistory.length),
-    lastPolledCommitted: undefined,
-    unchangedPolls: 0,
-    stalled: false,
     ...rest,
   };
+}
+
+/**
+ * A view for baseline tests: `lag` spread evenly over `partitions` of one topic (whole messages),
+ * `members` members (default: the task count), read at `nowMs`; `missing` means no read at all and
+ * `unreadable` partitions have no leader.
+ */
+export function clusterView(options: {
+  readonly tasks: number;
+  readonly lag: number;
+  readonly partitions?: number;
+  readonly members?: number;
+  readonly missing?: boolean;
+  readonly unreadable?: number;
+  readonly nowMs?: number;
+}): ClusterView {
+  const { tasks, lag, partitions = 12, members = tasks, nowMs = START, unreadable = 0 } = options;
+  const service = { desired: tasks, running: tasks, pending: 0, deploymentSteady: true };
+  if (options.missing === true) return { read: undefined, service, nowMs };
+  const share = (index: number): number => Math.floor(lag / partitions) + (index < lag % partitions ? 1 : 0);
+  const snapshotPartitions = Array.from({ length: partitions }, (_, index): PartitionSnapshot => ({
+    topic: 'orders',
+    partition: index,
+    committed: { kind: 'committed', offset: 1000n },
+    end:
+      index < unreadable
+        ? { kind: 'unavailable', reason: 'no-leader', detail: 'test' }
+        : { kind: 'available', logStart: 0n, end: 1000n + BigInt(share(index)) },
+  }));
+  const memberList = Array.from({ length: members }, (_, id) => ({
+    memberId: `m-${id}`,
+    clientId: 'c',
+    host: 'h',
+    assignment: [],
+  }));
+  const snapshot = {
+    group: 'g',
+    observedAtMs: nowMs,
+    state: 'Stable' as const,
+    isolation: 'read_uncommitted' as const,
+    members: memberList,
+    partitions: snapshotPartitions,
+  };
+  return { read: { kind: 'ok', snapshot }, service, nowMs };
 }

@@ -8,7 +8,6 @@ describe('defaultSimulationOptions', () => {
       taskStartSeconds: 40,
       assignor: 'range',
       drainTargetSeconds: 300,
-      stallPolls: 3,
       rateWindowSeconds: 60,
       seriesEverySeconds: 30,
     });

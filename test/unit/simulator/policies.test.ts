@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicyConfig, type PolicyObservation } from '#domain/policy/index';
+import { defaultPolicyConfig } from '#domain/policy/index';
 import {
   checkTargets,
   cloudRunPolicy,
@@ -10,13 +10,16 @@ import {
   simulate,
   type SimulationResult,
 } from '#simulator/index';
-import { observation, topic } from '#support/builders/policy';
-import { constantTrace } from '#support/builders/simulator';
+import { clusterView, constantTrace } from '#support/builders/simulator';
 
 const T0 = 1_800_000_000_000;
 const bounds = { minTasks: 1, maxTasks: 100 };
-const obs = (tasks: number, lag: number, partitions = 12, extra: Partial<PolicyObservation['group']> = {}) =>
-  observation(tasks, [topic({ partitions, scalableLag: lag })], { group: extra });
+const obs = (
+  tasks: number,
+  lag: number,
+  partitions = 12,
+  extra: { readonly members?: number; readonly freshness?: 'missing' } = {},
+) => clusterView({ tasks, lag, partitions, members: extra.members, missing: extra.freshness === 'missing' });
 
 describe('KEDA + HPA baseline', () => {
   const keda = kedaHpaPolicy({ ...bounds, lagThreshold: 1000 });

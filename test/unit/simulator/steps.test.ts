@@ -10,6 +10,7 @@ import {
   decide,
   drainableTimeLagSeconds,
   isPollSecond,
+  pollTimeMs,
   produce,
   record,
 } from '#simulator/steps';
@@ -145,7 +146,7 @@ describe('decide', () => {
 
   it('scale-out: requests the tasks, ready after the start delay; the event is dated the next second', () => {
     const state = simState({ initialTasks: 2 }, options, scriptedPolicy([[0, 4]]));
-    decide(state, observe(state, 10), 10);
+    decide(state, observe(state, 10, pollTimeMs(state, 10)), 10);
     expect(state.starting).toEqual([
       { id: 2, readyAtSecond: 51 },
       { id: 3, readyAtSecond: 51 },
@@ -159,8 +160,8 @@ describe('decide', () => {
       [20, 1],
     ]);
     const state = simState({ initialTasks: 2 }, options, policy);
-    decide(state, observe(state, 10), 10);
-    decide(state, observe(state, 20), 20);
+    decide(state, observe(state, 10, pollTimeMs(state, 10)), 10);
+    decide(state, observe(state, 20, pollTimeMs(state, 20)), 20);
     expect([state.members, state.starting]).toEqual([[0], []]);
     expect([state.totals.rebalances, state.rebalanceUntilSecond]).toEqual([1, 26]);
     expect(state.scaleEvents.at(-1)).toEqual({ second: 21, from: 4, to: 1, reason: 'script' });
@@ -177,14 +178,14 @@ describe('decide', () => {
       ...defaultSimulationOptions,
       ...options,
     });
-    decide(rounded, observe(rounded, 0), 0);
+    decide(rounded, observe(rounded, 0, pollTimeMs(rounded, 0)), 0);
     expect(rounded.starting).toHaveLength(2);
     expect(rounded.policyState).toBe(1);
     const negative = createSimState(constantTrace({ initialTasks: 1 }), wants(-1), {
       ...defaultSimulationOptions,
       ...options,
     });
-    decide(negative, observe(negative, 0), 0);
+    decide(negative, observe(negative, 0, pollTimeMs(negative, 0)), 0);
     expect(negative.members).toEqual([]);
     expect(negative.scaleEvents).toEqual([{ second: 1, from: 1, to: 0, reason: 'fixed' }]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureGroups } from '#application/measure';
+import { measureGroups } from '#domain/lag/targets';
 import { lagMetrics, scalerMetrics } from '#application/tick-metrics';
 import type { GroupSnapshot } from '#domain/lag/index';
 

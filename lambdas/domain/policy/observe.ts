@@ -1,7 +1,11 @@
-import type { MaxTimeLag, Rate } from '../domain/lag';
-import type { DataFreshness, PolicyObservation, TopicObservation } from '../domain/policy';
-import type { ServiceStatus } from '../ports/service-capacity';
-import type { TargetMeasurement } from './measure';
+/**
+ * From the lag engine's measurement of a target to what the policy reads: the one mapping the tick
+ * and the simulator share.
+ */
+import type { Rate } from '../lag/rates';
+import type { TargetMeasurement } from '../lag/targets';
+import type { MaxTimeLag } from '../lag/time-lag';
+import type { DataFreshness, PolicyObservation, ServiceObservation, TopicObservation } from './input';
 
 export const seconds = (t: MaxTimeLag): number | undefined => (t.kind === 'known' ? t.ms / 1000 : undefined);
 export const perSecond = (r: Rate): number | undefined => (r.kind === 'known' ? r.perSecond : undefined);
@@ -11,7 +15,7 @@ export const perSecond = (r: Rate): number | undefined => (r.kind === 'known' ? 
  * data (the policy then holds); unreadable partitions make it `partial` (it never scales in on that).
  * The lag of STALLED partitions is excluded: more tasks do not move a partition its member holds still.
  */
-export function observe(measurement: TargetMeasurement | undefined, service: ServiceStatus): PolicyObservation {
+export function observe(measurement: TargetMeasurement | undefined, service: ServiceObservation): PolicyObservation {
   if (measurement?.kind !== 'measured') {
     return { topics: [], group: { state: 'Unknown', members: 0, freshness: 'missing' }, service };
   }

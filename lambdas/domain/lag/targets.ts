@@ -1,11 +1,11 @@
-import {
-  emptyOffsetHistory,
-  measureGroup,
-  type GroupMeasurement as LagMeasurement,
-  type OffsetHistory,
-  type OffsetResetPolicy,
-} from '../domain/lag';
-import type { GroupReadResult, GroupSnapshot } from '../domain/lag/snapshot';
+/**
+ * A target's read turned into lag: the lag engine run over every read result, with the history each
+ * group keeps between ticks. Pure; the tick, the CLI and the simulator share it.
+ */
+import { emptyOffsetHistory, type OffsetHistory } from './history';
+import { measureGroup, type GroupMeasurement as LagMeasurement } from './measure';
+import type { OffsetResetPolicy } from './partition-lag';
+import type { GroupReadResult, GroupSnapshot } from './snapshot';
 
 /** One target's read turned into lag: the snapshot and everything the lag engine derives. */
 export interface MeasuredTarget {
@@ -41,22 +41,44 @@ export interface MeasureOptions {
   readonly rateWindowMs?: (group: string) => number | undefined;
 }
 
-/** Measures every read result; a failed or missing group stays what it was. */
+/** What measuring one read needs besides the read. */
+export interface MeasureReadOptions {
+  readonly now: number;
+  /** @default 'latest' */
+  readonly offsetResetPolicy?: OffsetResetPolicy;
+  /** The history saved by the previous tick; @default empty */
+  readonly history?: OffsetHistory;
+  /** Rates over this window (ms); @default the whole history */
+  readonly rateWindowMs?: number;
+}
+
+/** Measures one read result; a failed or missing group stays what it was. */
+export function measureRead(result: GroupReadResult, options: MeasureReadOptions): TargetMeasurement {
+  if (result.kind !== 'ok') return result;
+  const { snapshot } = result;
+  const lag = measureGroup({
+    previous: options.history ?? emptyOffsetHistory,
+    snapshot,
+    now: options.now,
+    options: {
+      offsetResetPolicy: options.offsetResetPolicy ?? 'latest',
+      historyLimits: historyLimitsFor(snapshot.partitions.length),
+      rateWindowMs: options.rateWindowMs,
+    },
+  });
+  return { kind: 'measured', snapshot, lag };
+}
+
+/** Measures every read result (the CLI and the bench: per-group options by name). */
 export function measureGroups(results: readonly GroupReadResult[], options: MeasureOptions): TargetMeasurement[] {
-  return results.map((result): TargetMeasurement => {
-    if (result.kind !== 'ok') return result;
-    const { snapshot } = result;
-    const lag = measureGroup({
-      previous: options.history?.(snapshot.group) ?? emptyOffsetHistory,
-      snapshot,
+  return results.map((result) => {
+    const group = result.kind === 'ok' ? result.snapshot.group : result.group;
+    return measureRead(result, {
       now: options.now,
-      options: {
-        offsetResetPolicy: options.offsetResetPolicy?.(snapshot.group) ?? 'latest',
-        historyLimits: historyLimitsFor(snapshot.partitions.length),
-        rateWindowMs: options.rateWindowMs?.(snapshot.group),
-      },
+      offsetResetPolicy: options.offsetResetPolicy?.(group),
+      history: options.history?.(group),
+      rateWindowMs: options.rateWindowMs?.(group),
     });
-    return { kind: 'measured', snapshot, lag };
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureGroups, type TargetMeasurement } from '#application/measure';
+import { measureGroups, type TargetMeasurement } from '#domain/lag/targets';
 import { emptyOffsetHistory, type GroupSnapshot, type OffsetHistory } from '#domain/lag/index';
 
 const snapshot = (atMs: number, end: bigint): GroupSnapshot => ({

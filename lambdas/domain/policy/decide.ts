@@ -2,8 +2,8 @@
  * The scaling policy: one pure function from (observation, memory, config, now) to a decision and the
  * memory to persist. Rules run in a fixed order and the first that decides names itself in the result.
  */
-import { capPartitions, usefulAtLeast, usefulAtMost } from './assignment';
-import type { PolicyConfig } from './config';
+import { capPartitions, usefulAtLeast } from './assignment';
+import { boundStep, taskBounds } from './bounds';
 import type {
   DecisionInputs,
   PolicyInput,
@@ -19,32 +19,6 @@ import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget, typ
 
 /** A topic counts as busy (its consumers never waited for data) with at least this much queued work. */
 const BUSY_BACKLOG_SECONDS = 15;
-
-/** The task range this observation allows: [lower, upper], both useful counts where possible. */
-interface TaskBounds {
-  readonly lower: number;
-  readonly upper: number;
-}
-
-/**
- * The cap: the largest topic's partition count unless allowIdleConsumers, snapped down to a useful
- * count (maxTasks 5 on 12 partitions means 4). minTasks is snapped up to a useful count when one fits,
- * because a count with the same busiest-member load as a smaller one only adds a rebalance.
- */
-export function taskBounds(partitionCounts: readonly number[], config: PolicyConfig): TaskBounds {
-  const cap = capPartitions(partitionCounts);
-  if (config.allowIdleConsumers) {
-    const lower = Math.max(config.minTasks, 1);
-    const snapped = lower <= cap ? usefulAtLeast(partitionCounts, lower) : undefined;
-    return { lower: snapped !== undefined && snapped <= config.maxTasks ? snapped : lower, upper: config.maxTasks };
-  }
-  const floor = Math.min(config.minTasks, cap);
-  // Snapping maxTasks down must not undercut minTasks: min = max = 4 on 5 partitions means 4.
-  const upper = Math.max(usefulAtMost(partitionCounts, Math.min(config.maxTasks, cap)) ?? 1, floor);
-  const snapped = usefulAtLeast(partitionCounts, floor);
-  const lower = snapped !== undefined && snapped <= upper ? snapped : floor;
-  return { lower, upper };
-}
 
 interface Capacity {
   /** Capacity estimate per topic (msg/s per task), undefined where none is known. */
@@ -166,28 +140,6 @@ function isSettled(observation: PolicyObservation): boolean {
   if (!serviceSteady) return false;
   if (service.desired === 0) return group.members === 0;
   return group.state === 'Stable' && group.members === service.running;
-}
-
-/** Step bound, rounded to a useful count in the direction of travel (a useless count buys only a rebalance). */
-function boundStep(
-  partitionCounts: readonly number[],
-  move: { readonly from: number; readonly to: number; readonly maxStep: number | undefined },
-  bounds: TaskBounds,
-): number {
-  const { from, to, maxStep } = move;
-  if (to > from) {
-    const limit = maxStep === undefined ? to : Math.min(to, from + maxStep);
-    const within = usefulAtMost(partitionCounts, limit);
-    if (within !== undefined && within > from) return within;
-    return Math.min(usefulAtLeast(partitionCounts, from + 1) ?? to, bounds.upper);
-  }
-  if (to === 0) return 0;
-  // Scale-in keeps the busiest member at least as light as the target asks: snap the target up.
-  const wanted = Math.max(usefulAtLeast(partitionCounts, to) ?? to, bounds.lower);
-  if (wanted >= from || maxStep === undefined || wanted >= from - maxStep) return wanted;
-  const within = usefulAtLeast(partitionCounts, from - maxStep);
-  if (within !== undefined && within < from) return within;
-  return Math.max(usefulAtMost(partitionCounts, from - 1) ?? wanted, wanted);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { capPartitions, usefulAtLeast } from './assignment';
 import { boundStep, taskBounds } from './bounds';
+import { estimateCapacity, rateTrust, smallestCapacity, toLoads } from './capacity';
 import type {
   DecisionInputs,
   PolicyInput,
@@ -13,83 +14,8 @@ import type {
   PolicyRule,
   Recommendation,
   ScaleDirection,
-  TopicObservation,
 } from './input';
-import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget, type TopicLoad } from './sizing';
-
-/** A topic counts as busy (its consumers never waited for data) with at least this much queued work. */
-const BUSY_BACKLOG_SECONDS = 15;
-
-interface Capacity {
-  /** Capacity estimate per topic (msg/s per task), undefined where none is known. */
-  readonly perTopic: readonly (number | undefined)[];
-  readonly remembered: Readonly<Record<string, number>>;
-}
-
-/** How far this tick's per-task rate can be trusted. */
-interface RateTrust {
-  /** Settled for a whole rate window: the rate is the group's capacity if the topic was busy. */
-  readonly exact: boolean;
-  /**
-   * No scale-in inside the window: the rate can only understate capacity (a pause or a later join
-   * lowers it), so a busy rate may raise the remembered capacity. After a scale-in the window's
-   * consumption was done by more members than are counted now, which would overstate it.
-   */
-  readonly lowerBound: boolean;
-  /**
-   * Factor for a window that held one rebalance pause (window / (window - pause)): the group stood
-   * still for the pause, which is not slowness. 1 when the group was settled for the whole window.
-   */
-  readonly pauseCorrection: number;
-}
-
-/**
- * A caught-up group consumes only what is produced, so its measured rate says little about capacity;
- * only a busy topic's rate measures it. Remembered capacity is replaced by an exact busy rate and
- * raised by a lower-bound one, so one well-measured busy period keeps serving after the group drains.
- */
-function estimateCapacity(
-  topics: readonly TopicObservation[],
-  memory: PolicyMemory,
-  trust: RateTrust,
-  members: number,
-): Capacity {
-  const remembered: Record<string, number> = { ...memory.capacityPerTask };
-  const perTopic = topics.map((topic) => {
-    const measured = topic.consumptionRatePerTask;
-    const known = remembered[topic.topic];
-    if (measured === undefined || measured <= 0) return known;
-    const busy = topic.scalableLag >= measured * Math.max(members, 1) * BUSY_BACKLOG_SECONDS;
-    if (busy && trust.exact) {
-      remembered[topic.topic] = measured;
-      return measured;
-    }
-    if (busy && trust.lowerBound) {
-      const raised = Math.max(known ?? 0, measured * trust.pauseCorrection);
-      remembered[topic.topic] = raised;
-      return raised;
-    }
-    return known === undefined ? undefined : Math.max(known, measured);
-  });
-  return { perTopic, remembered };
-}
-
-function toLoads(topics: readonly TopicObservation[], capacity: Capacity): readonly TopicLoad[] | undefined {
-  const loads: TopicLoad[] = [];
-  for (const [index, topic] of topics.entries()) {
-    const capacityPerTask = capacity.perTopic[index];
-    if (capacityPerTask === undefined || topic.productionRate === undefined) return undefined;
-    loads.push({
-      partitions: topic.partitions,
-      scalableLag: topic.scalableLag,
-      maxPartitionLag: topic.maxPartitionLag,
-      productionRate: topic.productionRate,
-      maxPartitionProductionRate: topic.maxPartitionProductionRate,
-      capacityPerTask,
-    });
-  }
-  return loads;
-}
+import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget } from './sizing';
 
 /** Keep the recommendations of the window plus the last one before it (it was in force at the window's start). */
 function pruneRecommendations(
@@ -264,26 +190,14 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
     );
   }
 
-  const trustworthy = settledSinceMs !== undefined && now - settledSinceMs >= config.rateWindowSeconds * 1000;
-  const lastScaleInMs = memory.lastAction?.direction === 'in' ? memory.lastAction.atMs : undefined;
   const capacity = estimateCapacity(
     topics,
     memory,
-    {
-      exact: trustworthy,
-      lowerBound: lastScaleInMs === undefined || now - lastScaleInMs >= config.rateWindowSeconds * 1000,
-      pauseCorrection:
-        trustworthy || config.rateWindowSeconds <= config.rebalancePauseSeconds
-          ? 1
-          : config.rateWindowSeconds / (config.rateWindowSeconds - config.rebalancePauseSeconds),
-    },
+    rateTrust({ settledSinceMs, lastAction: memory.lastAction }, config, now),
     group.members,
   );
   const loads = toLoads(topics, capacity);
-  const capacityPerTask = capacity.perTopic.reduce<number | undefined>(
-    (min, value) => (value === undefined ? min : Math.min(min ?? value, value)),
-    undefined,
-  );
+  const capacityPerTask = smallestCapacity(capacity);
 
   // Size: scale to zero when idle, else by drain target from measured rates, else by the lag threshold.
   const idle =

@@ -12,40 +12,10 @@ import type {
   PolicyObservation,
   PolicyOutcome,
   PolicyRule,
-  Recommendation,
   ScaleDirection,
 } from './input';
+import { recordRecommendation, stabilizedRecommendation } from './stabilization';
 import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget } from './sizing';
-
-/** Keep the recommendations of the window plus the last one before it (it was in force at the window's start). */
-function pruneRecommendations(
-  recommendations: readonly Recommendation[],
-  now: number,
-  windowMs: number,
-): readonly Recommendation[] {
-  const start = now - windowMs;
-  let firstKept = 0;
-  recommendations.forEach((recommendation, index) => {
-    if (recommendation.atMs <= start) firstKept = index;
-  });
-  return recommendations.slice(firstKept);
-}
-
-/** The highest recommendation in force during the window, and whether history covers the whole window. */
-export function stabilizedRecommendation(
-  recommendations: readonly Recommendation[],
-  now: number,
-  windowMs: number,
-): { readonly tasks: number | undefined; readonly covered: boolean } {
-  const kept = pruneRecommendations(recommendations, now, windowMs);
-  const first = kept[0];
-  const covered = windowMs <= 0 || (first !== undefined && first.atMs <= now - windowMs);
-  const tasks = kept.reduce<number | undefined>(
-    (max, rec) => (max === undefined ? rec.tasks : Math.max(max, rec.tasks)),
-    undefined,
-  );
-  return { tasks, covered };
-}
 
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
@@ -243,10 +213,12 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
 
   // Partial lag is a lower bound: it may raise the window's maximum but must never lower it.
   const windowMs = config.scaleInStabilizationSeconds * 1000;
-  const recommendations =
-    group.freshness === 'complete'
-      ? pruneRecommendations([...memory.recommendations, { atMs: now, tasks: recommended }], now, windowMs)
-      : pruneRecommendations(memory.recommendations, now, windowMs);
+  const recommendations = recordRecommendation(
+    memory.recommendations,
+    { atMs: now, tasks: recommended },
+    group.freshness,
+    windowMs,
+  );
   const next: PolicyMemory = {
     ...memory,
     recommendations,

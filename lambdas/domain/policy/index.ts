@@ -4,4 +4,5 @@ export * from './input';
 export * from './assignment';
 export * from './sizing';
 export { taskBounds } from './bounds';
-export { decideScaling, stabilizedRecommendation } from './decide';
+export { decideScaling } from './decide';
+export { stabilizedRecommendation } from './stabilization';

@@ -5,15 +5,8 @@
 import { capPartitions, usefulAtLeast } from './assignment';
 import { boundStep, taskBounds } from './bounds';
 import { estimateCapacity, rateTrust, smallestCapacity, toLoads } from './capacity';
-import type {
-  DecisionInputs,
-  PolicyInput,
-  PolicyMemory,
-  PolicyObservation,
-  PolicyOutcome,
-  PolicyRule,
-  ScaleDirection,
-} from './input';
+import type { DecisionInputs, PolicyInput, PolicyMemory, PolicyOutcome, PolicyRule, ScaleDirection } from './input';
+import { settleState } from './settle';
 import { recordRecommendation, stabilizedRecommendation } from './stabilization';
 import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget } from './sizing';
 
@@ -28,14 +21,6 @@ function knownSum(values: readonly (number | undefined)[]): number | undefined {
     total += value;
   }
   return total;
-}
-
-function isSettled(observation: PolicyObservation): boolean {
-  const { group, service } = observation;
-  const serviceSteady = service.running === service.desired && service.pending === 0 && service.deploymentSteady;
-  if (!serviceSteady) return false;
-  if (service.desired === 0) return group.members === 0;
-  return group.state === 'Stable' && group.members === service.running;
 }
 
 /**
@@ -144,12 +129,8 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   }
 
   // Settle gate: decide only on a group whose membership matches the service, or after the timeout.
-  const settled = isSettled(observation);
-  const settleWaitStartMs = settled ? undefined : (memory.settleWaitStartMs ?? now);
-  const settledSinceMs = settled ? (memory.settledSinceMs ?? now) : undefined;
-  const settleTimedOut =
-    settleWaitStartMs !== undefined && now - settleWaitStartMs >= config.settleTimeoutSeconds * 1000;
-  if (!settled && !settleTimedOut) {
+  const { settled, settleWaitStartMs, settledSinceMs, timedOut } = settleState(observation, memory, config, now);
+  if (!settled && !timedOut) {
     return hold(
       'settling',
       current,

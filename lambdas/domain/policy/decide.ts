@@ -2,26 +2,14 @@
  * The scaling policy: one pure function from (observation, memory, config, now) to a decision and the
  * memory to persist. Rules run in a fixed order and the first that decides names itself in the result.
  */
-import { capPartitions, usefulAtLeast } from './assignment';
-import { boundStep, taskBounds } from './bounds';
+import { usefulAtLeast } from './assignment';
+import { boundStep } from './bounds';
 import { estimateCapacity, rateTrust, smallestCapacity, toLoads } from './capacity';
-import type { DecisionInputs, PolicyInput, PolicyMemory, PolicyOutcome, PolicyRule, ScaleDirection } from './input';
-import { settleState } from './settle';
+import type { DecisionInputs, PolicyInput, PolicyMemory, PolicyOutcome, PolicyRule } from './input';
+import { hold, scale } from './outcome';
 import { recordRecommendation, stabilizedRecommendation } from './stabilization';
 import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget } from './sizing';
-
-function sum(values: readonly number[]): number {
-  return values.reduce((total, value) => total + value, 0);
-}
-
-function knownSum(values: readonly (number | undefined)[]): number | undefined {
-  let total = 0;
-  for (const value of values) {
-    if (value === undefined) return undefined;
-    total += value;
-  }
-  return total;
-}
+import { readTick } from './tick';
 
 /**
  * Decide the desired task count for one consumer group's service.
@@ -31,107 +19,36 @@ function knownSum(values: readonly (number | undefined)[]): number | undefined {
  * @returns a `scale` or `hold` decision naming its rule and numbers, and the memory to persist
  */
 export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
-  const { observation, memory, config } = input;
+  const tick = readTick(input, now);
+  const { observation, memory, config, current, partitionCounts, bounds } = tick;
   const { topics, group, service } = observation;
-  const current = service.desired;
-  const partitionCounts = topics.map((topic) => topic.partitions);
-  const scalableLag = sum(topics.map((topic) => topic.scalableLag));
-  const excludedLag = sum(topics.map((topic) => topic.excludedLag));
-  const productionRate = knownSum(topics.map((topic) => topic.productionRate));
-  const timeLagSeconds = topics.reduce<number | undefined>(
-    (max, topic) =>
-      topic.timeLagSeconds === undefined ? max : Math.max(max ?? topic.timeLagSeconds, topic.timeLagSeconds),
-    undefined,
-  );
-  const baseInputs = {
-    current,
-    capPartitions: capPartitions(partitionCounts),
-    scalableLag,
-    excludedLag,
-    productionRate,
-    timeLagSeconds,
-    freshness: group.freshness,
-  };
+  const { scalableLag, timeLagSeconds } = tick.totals;
 
   // Fail safe: without a fresh read there is nothing to size on, and no memory changes.
   if (topics.length === 0 || group.freshness === 'missing' || group.freshness === 'stale') {
-    return {
-      decision: {
-        kind: 'hold',
-        rule: 'no-data',
-        recommended: current,
-        inputs: {
-          ...baseInputs,
-          recommended: current,
-          lower: current,
-          upper: current,
-          capacityPerTask: undefined,
-          drainSecondsNow: undefined,
-          drainSecondsRecommended: undefined,
-          detail: topics.length === 0 ? 'no topics observed' : `data is ${group.freshness}`,
-        },
-      },
-      memory,
-    };
+    const detail = topics.length === 0 ? 'no topics observed' : `data is ${group.freshness}`;
+    return hold(tick, 'no-data', current, { lower: current, upper: current, detail }, memory);
   }
-
-  const bounds = taskBounds(partitionCounts, config);
-  const inputsFor = (recommended: number, extra: Partial<DecisionInputs>): DecisionInputs => ({
-    ...baseInputs,
-    recommended,
-    lower: bounds.lower,
-    upper: bounds.upper,
-    capacityPerTask: undefined,
-    drainSecondsNow: undefined,
-    drainSecondsRecommended: undefined,
-    detail: '',
-    ...extra,
-  });
-  const hold = (
-    rule: PolicyRule,
-    recommended: number,
-    extra: Partial<DecisionInputs>,
-    next: PolicyMemory,
-  ): PolicyOutcome => ({
-    decision: { kind: 'hold', rule, recommended, inputs: inputsFor(recommended, extra) },
-    memory: next,
-  });
-  const scale = (rule: PolicyRule, to: number, extra: Partial<DecisionInputs>, next: PolicyMemory): PolicyOutcome => {
-    const direction: ScaleDirection = to > current ? 'out' : 'in';
-    return {
-      decision: {
-        kind: 'scale',
-        from: current,
-        to,
-        direction,
-        rule,
-        dryRun: config.dryRun,
-        inputs: inputsFor(to, extra),
-      },
-      // A dry run changes nothing, so it must not start cooldowns either.
-      memory: config.dryRun
-        ? next
-        : {
-            ...next,
-            lastAction: { atMs: now, direction, from: current, to },
-            settleWaitStartMs: undefined,
-            settledSinceMs: undefined,
-          },
-    };
-  };
 
   // Configuration bounds are not data: correct them even before the group settles.
   if (current > bounds.upper && current > 0) {
-    return scale('bounds', bounds.upper, { detail: `desired ${current} above the cap ${bounds.upper}` }, memory);
+    return scale(tick, 'bounds', bounds.upper, { detail: `desired ${current} above the cap ${bounds.upper}` }, memory);
   }
   if (current < bounds.lower && (current > 0 || !config.scaleToZero)) {
-    return scale('bounds', bounds.lower, { detail: `desired ${current} below the floor ${bounds.lower}` }, memory);
+    return scale(
+      tick,
+      'bounds',
+      bounds.lower,
+      { detail: `desired ${current} below the floor ${bounds.lower}` },
+      memory,
+    );
   }
 
   // Settle gate: decide only on a group whose membership matches the service, or after the timeout.
-  const { settled, settleWaitStartMs, settledSinceMs, timedOut } = settleState(observation, memory, config, now);
+  const { settled, settleWaitStartMs, settledSinceMs, timedOut } = tick.settle;
   if (!settled && !timedOut) {
     return hold(
+      tick,
       'settling',
       current,
       {
@@ -209,7 +126,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   };
 
   if (recommended === current) {
-    return hold('at-target', recommended, { ...numbers, detail: `${sizingRule}: ${current} tasks fit` }, next);
+    return hold(tick, 'at-target', recommended, { ...numbers, detail: `${sizingRule}: ${current} tasks fit` }, next);
   }
 
   const sinceLastActionMs = memory.lastAction === undefined ? Infinity : now - memory.lastAction.atMs;
@@ -217,6 +134,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   if (recommended > current) {
     if (current === 0 && scalableLag <= config.activationLag) {
       return hold(
+        tick,
         'activation',
         recommended,
         { ...numbers, detail: `lag ${scalableLag} <= activationLag ${config.activationLag}` },
@@ -225,6 +143,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
     }
     if (memory.lastAction?.direction === 'out' && sinceLastActionMs < config.scaleOutCooldownSeconds * 1000) {
       return hold(
+        tick,
         'scale-out-cooldown',
         recommended,
         { ...numbers, detail: `last scale-out ${sinceLastActionMs / 1000}s ago` },
@@ -242,6 +161,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
         drainSecondsNow - drainSecondsRecommended <= config.rebalancePauseSeconds)
     ) {
       return hold(
+        tick,
         'not-worth-rebalance',
         recommended,
         {
@@ -255,15 +175,16 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
       current === 0
         ? recommended
         : boundStep(partitionCounts, { from: current, to: recommended, maxStep: config.maxStepUp }, bounds);
-    return scale(sizingRule, to, { ...numbers, detail: `${sizingRule} recommends ${recommended}` }, next);
+    return scale(tick, sizingRule, to, { ...numbers, detail: `${sizingRule} recommends ${recommended}` }, next);
   }
 
   // Scale-in: only on complete data, on a settled group, after the cooldown and the stabilization window.
   if (group.freshness !== 'complete') {
-    return hold('partial-data-no-scale-in', recommended, { ...numbers, detail: 'lag is a lower bound' }, next);
+    return hold(tick, 'partial-data-no-scale-in', recommended, { ...numbers, detail: 'lag is a lower bound' }, next);
   }
   if (!settled) {
     return hold(
+      tick,
       'settling',
       recommended,
       { ...numbers, detail: 'settle timeout passed; scale-in waits for a settled group' },
@@ -272,6 +193,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   }
   if (sinceLastActionMs < config.scaleInCooldownSeconds * 1000) {
     return hold(
+      tick,
       'scale-in-cooldown',
       recommended,
       { ...numbers, detail: `last action ${sinceLastActionMs / 1000}s ago` },
@@ -281,6 +203,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   const stabilized = stabilizedRecommendation(recommendations, now, windowMs);
   if (!stabilized.covered || stabilized.tasks === undefined || stabilized.tasks >= current) {
     return hold(
+      tick,
       'stabilization',
       recommended,
       {
@@ -297,11 +220,18 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
     target === 0 ? 0 : boundStep(partitionCounts, { from: current, to: target, maxStep: config.maxStepDown }, bounds);
   if (to >= current) {
     return hold(
+      tick,
       'stabilization',
       recommended,
       { ...numbers, detail: `no useful count between ${target} and ${current}` },
       next,
     );
   }
-  return scale(target === 0 ? 'scale-to-zero' : sizingRule, to, { ...numbers, detail: `window max ${target}` }, next);
+  return scale(
+    tick,
+    target === 0 ? 'scale-to-zero' : sizingRule,
+    to,
+    { ...numbers, detail: `window max ${target}` },
+    next,
+  );
 }

@@ -2,13 +2,11 @@
  * The scaling policy: one pure function from (observation, memory, config, now) to a decision and the
  * memory to persist. Rules run in a fixed order and the first that decides names itself in the result.
  */
-import { usefulAtLeast } from './assignment';
 import { boundStep } from './bounds';
-import { estimateCapacity, rateTrust, smallestCapacity, toLoads } from './capacity';
-import type { DecisionInputs, PolicyInput, PolicyMemory, PolicyOutcome, PolicyRule } from './input';
-import { hold, scale } from './outcome';
-import { recordRecommendation, stabilizedRecommendation } from './stabilization';
-import { drainSeconds, drainSecondsAfterChange, keepsUp, sizeForDrainTarget } from './sizing';
+import { sizeTick } from './context';
+import type { PolicyInput, PolicyOutcome } from './input';
+import { hold, holdAfterSizing, scale, scaleAfterSizing } from './outcome';
+import { keepsUp } from './sizing';
 import { readTick } from './tick';
 
 /**
@@ -22,7 +20,7 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
   const tick = readTick(input, now);
   const { observation, memory, config, current, partitionCounts, bounds } = tick;
   const { topics, group, service } = observation;
-  const { scalableLag, timeLagSeconds } = tick.totals;
+  const { scalableLag } = tick.totals;
 
   // Fail safe: without a fresh read there is nothing to size on, and no memory changes.
   if (topics.length === 0 || group.freshness === 'missing' || group.freshness === 'stale') {
@@ -58,97 +56,20 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
     );
   }
 
-  const capacity = estimateCapacity(
-    topics,
-    memory,
-    rateTrust({ settledSinceMs, lastAction: memory.lastAction }, config, now),
-    group.members,
-  );
-  const loads = toLoads(topics, capacity);
-  const capacityPerTask = smallestCapacity(capacity);
-
-  // Size: scale to zero when idle, else by drain target from measured rates, else by the lag threshold.
-  const idle =
-    config.scaleToZero && scalableLag <= config.activationLag && topics.every((topic) => topic.productionRate === 0);
-  let recommended: number;
-  let sizingRule: PolicyRule;
-  let meetsTarget = true;
-  if (idle) {
-    recommended = 0;
-    sizingRule = 'scale-to-zero';
-  } else if (loads !== undefined) {
-    const sizing = sizeForDrainTarget({
-      loads,
-      current,
-      drainTargetSeconds: config.drainTargetSeconds,
-      utilization: config.targetUtilization,
-      pauseSeconds: config.rebalancePauseSeconds,
-      startSeconds: config.taskStartSeconds,
-    });
-    recommended = sizing.tasks;
-    meetsTarget = sizing.meetsTarget;
-    sizingRule = 'drain-target';
-  } else {
-    const byLag = usefulAtLeast(partitionCounts, Math.ceil(scalableLag / config.lagPerTaskThreshold)) ?? bounds.upper;
-    // Old data behind a threshold set too high: the time lag still says the group is late.
-    const late = timeLagSeconds !== undefined && timeLagSeconds > config.drainTargetSeconds;
-    recommended = late && byLag <= current ? (usefulAtLeast(partitionCounts, current + 1) ?? byLag) : byLag;
-    sizingRule = 'lag-threshold';
-  }
-  if (recommended !== 0) recommended = Math.min(bounds.upper, Math.max(bounds.lower, recommended, 1));
-  if (current === 0 && recommended > 0 && sizingRule !== 'scale-to-zero') sizingRule = 'activation';
-
-  const drainSecondsNow = loads === undefined ? undefined : drainSeconds(loads, current, 0);
-  const drainSecondsRecommended =
-    loads === undefined
-      ? undefined
-      : drainSecondsAfterChange(
-          { loads, current, pauseSeconds: config.rebalancePauseSeconds, startSeconds: config.taskStartSeconds },
-          recommended,
-        );
-
-  const numbers: Partial<DecisionInputs> = { capacityPerTask, drainSecondsNow, drainSecondsRecommended };
-
-  // Partial lag is a lower bound: it may raise the window's maximum but must never lower it.
-  const windowMs = config.scaleInStabilizationSeconds * 1000;
-  const recommendations = recordRecommendation(
-    memory.recommendations,
-    { atMs: now, tasks: recommended },
-    group.freshness,
-    windowMs,
-  );
-  const next: PolicyMemory = {
-    ...memory,
-    recommendations,
-    settleWaitStartMs,
-    settledSinceMs,
-    capacityPerTask: capacity.remembered,
-  };
+  const context = sizeTick(tick);
+  const { recommended, sizingRule, meetsTarget, loads, numbers, stabilized, sinceLastActionMs } = context;
+  const { drainSecondsNow, drainSecondsRecommended } = numbers;
 
   if (recommended === current) {
-    return hold(tick, 'at-target', recommended, { ...numbers, detail: `${sizingRule}: ${current} tasks fit` }, next);
+    return holdAfterSizing(context, 'at-target', `${sizingRule}: ${current} tasks fit`);
   }
-
-  const sinceLastActionMs = memory.lastAction === undefined ? Infinity : now - memory.lastAction.atMs;
 
   if (recommended > current) {
     if (current === 0 && scalableLag <= config.activationLag) {
-      return hold(
-        tick,
-        'activation',
-        recommended,
-        { ...numbers, detail: `lag ${scalableLag} <= activationLag ${config.activationLag}` },
-        next,
-      );
+      return holdAfterSizing(context, 'activation', `lag ${scalableLag} <= activationLag ${config.activationLag}`);
     }
     if (memory.lastAction?.direction === 'out' && sinceLastActionMs < config.scaleOutCooldownSeconds * 1000) {
-      return hold(
-        tick,
-        'scale-out-cooldown',
-        recommended,
-        { ...numbers, detail: `last scale-out ${sinceLastActionMs / 1000}s ago` },
-        next,
-      );
+      return holdAfterSizing(context, 'scale-out-cooldown', `last scale-out ${sinceLastActionMs / 1000}s ago`);
     }
     // Weigh the pause: when the current count keeps up, a step must save more drain time than it costs.
     if (
@@ -160,78 +81,43 @@ export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
       (drainSecondsNow <= config.drainTargetSeconds ||
         drainSecondsNow - drainSecondsRecommended <= config.rebalancePauseSeconds)
     ) {
-      return hold(
-        tick,
+      return holdAfterSizing(
+        context,
         'not-worth-rebalance',
-        recommended,
-        {
-          ...numbers,
-          detail: `saves ${(drainSecondsNow - drainSecondsRecommended).toFixed(1)}s of drain for a ${config.rebalancePauseSeconds}s pause${meetsTarget ? '' : ' (target unreachable)'}`,
-        },
-        next,
+        `saves ${(drainSecondsNow - drainSecondsRecommended).toFixed(1)}s of drain for a ${config.rebalancePauseSeconds}s pause${meetsTarget ? '' : ' (target unreachable)'}`,
       );
     }
     const to =
       current === 0
         ? recommended
         : boundStep(partitionCounts, { from: current, to: recommended, maxStep: config.maxStepUp }, bounds);
-    return scale(tick, sizingRule, to, { ...numbers, detail: `${sizingRule} recommends ${recommended}` }, next);
+    return scaleAfterSizing(context, sizingRule, to, `${sizingRule} recommends ${recommended}`);
   }
 
   // Scale-in: only on complete data, on a settled group, after the cooldown and the stabilization window.
   if (group.freshness !== 'complete') {
-    return hold(tick, 'partial-data-no-scale-in', recommended, { ...numbers, detail: 'lag is a lower bound' }, next);
+    return holdAfterSizing(context, 'partial-data-no-scale-in', 'lag is a lower bound');
   }
   if (!settled) {
-    return hold(
-      tick,
-      'settling',
-      recommended,
-      { ...numbers, detail: 'settle timeout passed; scale-in waits for a settled group' },
-      next,
-    );
+    return holdAfterSizing(context, 'settling', 'settle timeout passed; scale-in waits for a settled group');
   }
   if (sinceLastActionMs < config.scaleInCooldownSeconds * 1000) {
-    return hold(
-      tick,
-      'scale-in-cooldown',
-      recommended,
-      { ...numbers, detail: `last action ${sinceLastActionMs / 1000}s ago` },
-      next,
-    );
+    return holdAfterSizing(context, 'scale-in-cooldown', `last action ${sinceLastActionMs / 1000}s ago`);
   }
-  const stabilized = stabilizedRecommendation(recommendations, now, windowMs);
   if (!stabilized.covered || stabilized.tasks === undefined || stabilized.tasks >= current) {
-    return hold(
-      tick,
+    return holdAfterSizing(
+      context,
       'stabilization',
-      recommended,
-      {
-        ...numbers,
-        detail: stabilized.covered
-          ? `highest recommendation in the window is ${stabilized.tasks ?? current}`
-          : 'history does not cover the stabilization window yet',
-      },
-      next,
+      stabilized.covered
+        ? `highest recommendation in the window is ${stabilized.tasks ?? current}`
+        : 'history does not cover the stabilization window yet',
     );
   }
   const target = stabilized.tasks;
   const to =
     target === 0 ? 0 : boundStep(partitionCounts, { from: current, to: target, maxStep: config.maxStepDown }, bounds);
   if (to >= current) {
-    return hold(
-      tick,
-      'stabilization',
-      recommended,
-      { ...numbers, detail: `no useful count between ${target} and ${current}` },
-      next,
-    );
+    return holdAfterSizing(context, 'stabilization', `no useful count between ${target} and ${current}`);
   }
-  return scale(
-    tick,
-    target === 0 ? 'scale-to-zero' : sizingRule,
-    to,
-    { ...numbers, detail: `window max ${target}` },
-    next,
-  );
+  return scaleAfterSizing(context, target === 0 ? 'scale-to-zero' : sizingRule, to, `window max ${target}`);
 }

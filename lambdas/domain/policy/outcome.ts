@@ -2,6 +2,7 @@
  * The two shapes a decision takes, `hold` and `scale`, built from a tick's context so that every rule
  * reports the same numbers in the same order (the log, the state store and the metrics read them).
  */
+import type { DecisionContext } from './context';
 import type { DecisionInputs, PolicyMemory, PolicyOutcome, PolicyRule, ScaleDirection } from './input';
 import type { TickContext } from './tick';
 
@@ -68,4 +69,19 @@ export function scale(
           settledSinceMs: undefined,
         },
   };
+}
+
+/** Hold after sizing: what sizing recommended, its drain numbers, and the memory this tick built. */
+export function holdAfterSizing(context: DecisionContext, rule: PolicyRule, detail: string): PolicyOutcome {
+  return hold(context, rule, context.recommended, { ...context.numbers, detail }, context.next);
+}
+
+/** Scale to `to` tasks after sizing, reporting the drain numbers. */
+export function scaleAfterSizing(
+  context: DecisionContext,
+  rule: PolicyRule,
+  to: number,
+  detail: string,
+): PolicyOutcome {
+  return scale(context, rule, to, { ...context.numbers, detail }, context.next);
 }

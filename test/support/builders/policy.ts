@@ -7,6 +7,7 @@ import {
   type PolicyObservation,
   type TopicObservation,
 } from '#domain/policy/index';
+import { sizeTick, type DecisionContext } from '#domain/policy/context';
 import { readTick, type TickContext } from '#domain/policy/tick';
 
 /** A topic with sensible defaults: 12 partitions, no lag, rates unknown. */
@@ -71,4 +72,9 @@ export function knownCapacity(overrides: Partial<PolicyMemory> = {}, now: number
 /** The context the gates before sizing read, for testing one of them on its own. */
 export function tickContext(policyInput: PolicyInput, now: number = NOW): TickContext {
   return readTick(policyInput, now);
+}
+
+/** The context the gates after sizing read (the tick sized once), for testing one of them on its own. */
+export function decisionContext(policyInput: PolicyInput, now: number = NOW): DecisionContext {
+  return sizeTick(readTick(policyInput, now));
 }

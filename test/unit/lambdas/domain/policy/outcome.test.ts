@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyConfig, PolicyMemory } from '#domain/policy/index';
-import { decisionInputs, hold, scale } from '#domain/policy/outcome';
-import { config, input, NOW, observation, settledMemory, tickContext, topic } from '#support/builders/policy';
+import { decisionInputs, hold, holdAfterSizing, scale, scaleAfterSizing } from '#domain/policy/outcome';
+import {
+  busyTopic,
+  config,
+  decisionContext,
+  input,
+  knownCapacity,
+  NOW,
+  observation,
+  settledMemory,
+  tickContext,
+  topic,
+} from '#support/builders/policy';
 
 /** 4 tasks on 12 partitions, 1000 messages behind, settled: a tick any rule could decide. */
 const tickAt = (cfg: PolicyConfig = config()) =>
@@ -74,5 +85,35 @@ describe('scale', () => {
     const { decision, memory } = scale(tickAt(config({ dryRun: true })), 'drain-target', 6, {}, remembered);
     expect(decision).toMatchObject({ kind: 'scale', from: 4, to: 6, dryRun: true });
     expect(memory).toBe(remembered);
+  });
+});
+
+describe('after sizing', () => {
+  // Sized to 6 on 12 partitions from 2 tasks, with a measured capacity: every drain number is known.
+  const context = decisionContext(
+    input(observation(2, [busyTopic({ scalableLag: 12_000, maxPartitionLag: 1000 })]), knownCapacity()),
+  );
+
+  it('holdAfterSizing holds at the recommendation with the drain numbers and the memory this tick built', () => {
+    const { decision, memory } = holdAfterSizing(context, 'scale-out-cooldown', 'cooling');
+    expect(decision).toEqual({
+      kind: 'hold',
+      rule: 'scale-out-cooldown',
+      recommended: 6,
+      inputs: decisionInputs(context, 6, { ...context.numbers, detail: 'cooling' }),
+    });
+    expect(memory).toBe(context.next);
+  });
+
+  it('scaleAfterSizing scales with the drain numbers and adds its action to the memory this tick built', () => {
+    const { decision, memory } = scaleAfterSizing(context, 'drain-target', 4, 'stepped');
+    expect(decision).toMatchObject({ kind: 'scale', from: 2, to: 4, direction: 'out', rule: 'drain-target' });
+    expect(decision.inputs).toEqual(decisionInputs(context, 4, { ...context.numbers, detail: 'stepped' }));
+    expect(memory).toEqual({
+      ...context.next,
+      lastAction: { atMs: NOW, direction: 'out', from: 2, to: 4 },
+      settleWaitStartMs: undefined,
+      settledSinceMs: undefined,
+    });
   });
 });

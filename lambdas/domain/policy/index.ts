@@ -3,4 +3,6 @@ export * from './config';
 export * from './input';
 export * from './assignment';
 export * from './sizing';
-export { decideScaling, stabilizedRecommendation, taskBounds } from './decide';
+export { taskBounds } from './bounds';
+export { decideScaling } from './decide';
+export { stabilizedRecommendation } from './stabilization';

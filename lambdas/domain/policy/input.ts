@@ -109,7 +109,7 @@ export interface PolicyInput {
   readonly config: PolicyConfig;
 }
 
-/** The rule that decided. Each is one branch of `decideScaling`, in evaluation order. */
+/** The rule that decided: a gate of `decideScaling` (rules.ts), or the sizing rule behind a scale. */
 export type PolicyRule =
   | 'no-data' // freshness missing/stale, or no topics: hold
   | 'bounds' // desired outside [min, max] or above the partition cap: move inside

@@ -7,6 +7,8 @@ import {
   type PolicyObservation,
   type TopicObservation,
 } from '#domain/policy/index';
+import { sizeTick, type DecisionContext } from '#domain/policy/context';
+import { readTick, type TickContext } from '#domain/policy/tick';
 
 /** A topic with sensible defaults: 12 partitions, no lag, rates unknown. */
 export function topic(overrides: Partial<TopicObservation> = {}): TopicObservation {
@@ -56,3 +58,23 @@ export function input(
 }
 
 export const NOW = 1_800_000_000_000;
+
+/** 12 partitions, 1000 msg/s produced, 200 msg/s per task measured, 30 s behind: a group at work. */
+export function busyTopic(overrides: Partial<TopicObservation> = {}): TopicObservation {
+  return topic({ productionRate: 1000, consumptionRatePerTask: 200, timeLagSeconds: 30, ...overrides });
+}
+
+/** Settled memory that already knows each topic's capacity per task (msg/s), 200 for 'orders' unless told. */
+export function knownCapacity(overrides: Partial<PolicyMemory> = {}, now: number = NOW): PolicyMemory {
+  return settledMemory(now, { capacityPerTask: { orders: 200 }, ...overrides });
+}
+
+/** The context the gates before sizing read, for testing one of them on its own. */
+export function tickContext(policyInput: PolicyInput, now: number = NOW): TickContext {
+  return readTick(policyInput, now);
+}
+
+/** The context the gates after sizing read (the tick sized once), for testing one of them on its own. */
+export function decisionContext(policyInput: PolicyInput, now: number = NOW): DecisionContext {
+  return sizeTick(readTick(policyInput, now));
+}

@@ -55,7 +55,7 @@ export interface TargetDecision {
 
 /** Decide: the observation the policy reads, then the policy. */
 export function decideTarget(input: DecideTargetInput): TargetDecision {
-  const observation = observe(input.measurement, input.service);
+  const observation = observe(input.measurement, input.service, input.now);
   const { decision, memory } = decideScaling({ observation, memory: input.memory, config: input.config }, input.now);
   const nextHistory = input.measurement?.kind === 'measured' ? input.measurement.lag.nextHistory : undefined;
   return { observation, decision, memory, nextHistory };

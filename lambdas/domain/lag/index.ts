@@ -10,3 +10,4 @@ export * from './time-lag';
 export * from './rates';
 export * from './health';
 export * from './measure';
+export * from './throughput';

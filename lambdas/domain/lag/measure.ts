@@ -11,6 +11,7 @@ import type { PartitionLag, PartitionLagOptions } from './partition-lag';
 import { topicRates } from './rates';
 import type { TopicRates } from './rates';
 import { summarizeGroup } from './summary';
+import { topicThroughput, type TopicThroughput } from './throughput';
 import type { GroupLagSummary } from './summary';
 import { maxTimeLag, partitionTimeLag } from './time-lag';
 import type { MaxTimeLag, PartitionTimeLag } from './time-lag';
@@ -68,6 +69,8 @@ export interface GroupMeasurement {
   readonly summary: GroupLagSummary;
   readonly timeLag: TimeLagMeasurement;
   readonly rates: readonly TopicRates[];
+  /** Per topic: members' rates and saturation, the hottest partition, production per interval. */
+  readonly throughput: readonly TopicThroughput[];
   readonly health: GroupHealth;
   readonly scaling: readonly TopicScalingInputs[];
   /** The history to save for the next tick. */
@@ -134,6 +137,14 @@ export function measureGroup(input: MeasureInput): GroupMeasurement {
       partitions: timeLags,
     },
     rates: topicRates(nextHistory, partitions, rateOptions),
+    throughput: topics.map((topic) =>
+      topicThroughput(
+        nextHistory,
+        { topic, partitions: partitions.filter((p) => p.topic === topic).map((p) => p.partition) },
+        snapshot.members,
+        rateOptions,
+      ),
+    ),
     health,
     scaling: topics.map((topic) => scalingInputs(topic, partitions, timeLags, stalled)),
     nextHistory,

@@ -28,6 +28,25 @@ export interface TopicObservation {
   readonly consumptionRatePerTask: number | undefined;
   /** Age (seconds) of the oldest unconsumed scalable message, or undefined. */
   readonly timeLagSeconds: number | undefined;
+  /** Messages the whole group consumed per second over the rate window, or undefined. */
+  readonly consumptionRate: number | undefined;
+  /**
+   * A capacity sample (msg/s per task): the median rate of the members that had queued work at every
+   * point of the rate window. Undefined when no member was saturated: a member that ran dry (silence,
+   * caught up, idle) consumed what was produced, not what it could.
+   */
+  readonly saturatedRatePerTask: number | undefined;
+  /** The fastest member's rate (msg/s): a task can do at least this much. */
+  readonly fastestMemberRate: number | undefined;
+  /** The scalable partition producing the most over the window: its production, lag and time lag. */
+  readonly hottestPartition:
+    { readonly productionRate: number; readonly lag: number; readonly timeLagSeconds: number | undefined } | undefined;
+  /** Age (seconds) of the oldest unconsumed message on the scalable partitions other than the hottest. */
+  readonly timeLagSecondsWithoutHottest: number | undefined;
+  /** The topic's production per interval between snapshots, oldest first (for a short-horizon forecast). */
+  readonly recentProduction: readonly { readonly seconds: number; readonly perSecond: number }[];
+  /** Partitions the group has never committed on (under `latest` their lag reads 0 however much is produced). */
+  readonly partitionsWithoutCommit: number;
 }
 
 /** Kafka's group states as the coordinator reports them, plus Unknown. */

@@ -22,6 +22,13 @@ export function topic(overrides: Partial<TopicObservation> = {}): TopicObservati
     maxPartitionProductionRate: undefined,
     consumptionRatePerTask: undefined,
     timeLagSeconds: undefined,
+    consumptionRate: undefined,
+    saturatedRatePerTask: undefined,
+    fastestMemberRate: undefined,
+    hottestPartition: undefined,
+    timeLagSecondsWithoutHottest: undefined,
+    recentProduction: [],
+    partitionsWithoutCommit: 0,
     ...overrides,
   };
 }

@@ -27,6 +27,23 @@ const topicArb = (name: string): fc.Arbitrary<TopicObservation> =>
     maxPartitionProductionRate: optionalRate,
     consumptionRatePerTask: optionalRate,
     timeLagSeconds: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
+    consumptionRate: optionalRate,
+    saturatedRatePerTask: optionalRate,
+    fastestMemberRate: optionalRate,
+    hottestPartition: fc.option(
+      fc.record({
+        productionRate: fc.double({ min: 0, max: 10_000, noNaN: true }),
+        lag: fc.integer({ min: 0, max: 1_000_000 }),
+        timeLagSeconds: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
+      }),
+      { nil: undefined },
+    ),
+    timeLagSecondsWithoutHottest: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
+    recentProduction: fc.array(
+      fc.record({ seconds: fc.constantFrom(30, 60), perSecond: fc.double({ min: 0, max: 10_000, noNaN: true }) }),
+      { maxLength: 30 },
+    ),
+    partitionsWithoutCommit: fc.integer({ min: 0, max: 4 }),
   });
 
 const configArb: fc.Arbitrary<PolicyConfig> = fc

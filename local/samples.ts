@@ -1,13 +1,13 @@
 /**
- * The scaler's main job outside Lambda: the same `runTick` on an interval, with whatever adapters
- * the caller hands in (local processes, files, the console), and one sample per target per tick
- * for the live view and the report.
+ * Local mode's record of a run: one sample per target per tick (from the tick's report, the metrics
+ * it published and the snapshot it read), for the live view, the reaction and the report. The tick
+ * loop itself is the Lambda's (`runTickLoop` in lambdas/application/polls.ts).
  */
 import { targetId, type ScalerConfig } from '#domain/config/scaler-config';
 import type { GroupSnapshot, GroupState } from '#domain/lag/snapshot';
 import type { ScalingDecision } from '#domain/policy/index';
 import type { MetricDatum } from '#ports/metrics-sink';
-import { runTick, type TargetOutcome, type TickDependencies, type TickReport } from '#application/tick';
+import type { TargetOutcome, TickReport } from '#application/tick';
 
 /** What one target looked like at one tick: the numbers the view and the report show. */
 export interface TargetSample {
@@ -92,45 +92,4 @@ function sumOver(metrics: readonly MetricDatum[], name: string, group: string): 
     .filter((m) => m.name === name && m.dimensions.ConsumerGroup === group && m.dimensions.Topic !== undefined)
     .map((m) => m.value);
   return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
-}
-
-export interface TickLoopOptions {
-  readonly config: ScalerConfig;
-  readonly deps: TickDependencies;
-  readonly intervalMs: number;
-  /** Ends the loop; a tick in progress finishes first (it may be acting on a service). */
-  readonly signal: AbortSignal;
-  /** After each tick, with its report; errors thrown here end the loop. */
-  readonly onTick: (report: TickReport) => void | Promise<void>;
-}
-
-/**
- * Runs a tick now and then every `intervalMs` (measured start to start, like the schedule) until the
- * signal aborts. A tick never throws for a target's fault (`runTick` isolates them).
- */
-export async function runTickLoop(options: TickLoopOptions): Promise<number> {
-  const { config, deps, intervalMs, signal } = options;
-  let ticks = 0;
-  while (!signal.aborted) {
-    const startedMs = deps.clock.now();
-    const report = await runTick(config, deps);
-    ticks += 1;
-    await options.onTick(report);
-    const waitMs = Math.max(0, startedMs + intervalMs - deps.clock.now());
-    await abortableSleep(waitMs, signal);
-  }
-  return ticks;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { defaultProfileSpec, profileSeconds } from '#local/load-profile';
+import { describeError } from '#domain/errors';
 import { policyConfigOrThrow } from '#domain/policy/index';
 import { installSignalHandlers, repoRoot, runSession } from '#local/session';
 import { loadProfile, policyOverrides, positiveNumber } from './commands/run-profile';
@@ -135,7 +136,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`npm start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`npm start: ${describeError(error)}\n`);
     process.exit(1);
   },
 );

@@ -71,10 +71,11 @@ export function openRun(options: SessionOptions): SessionRun {
 export function fileLogger(file: string): StructuredLogger {
   const write =
     (level: string) =>
-    (message: string, fields: Readonly<Record<string, unknown>> = {}) =>
-      appendFileSync(
-        file,
-        `${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
-      );
+    (message: string, fields: Readonly<Record<string, unknown>> = {}) => {
+      const entry = { level, time: new Date().toISOString(), message, ...fields };
+      appendFileSync(file, `${JSON.stringify(entry, bigintAsText)}\n`);
+    };
   return { info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
 }
+
+const bigintAsText = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);

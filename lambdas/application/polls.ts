@@ -16,7 +16,10 @@ export interface TickLoopOptions {
    * time budget). Absent: the loop runs until the signal.
    */
   readonly shouldContinue?: (lastReport: TickReport, nextStartMs: number) => boolean;
-  /** Ends the loop before the next tick and cuts the wait short; a tick in progress finishes first (it may be acting on a service). */
+  /**
+   * Ends the loop before the next tick and cuts the wait short; a tick in progress finishes first
+   * (it may be acting on a service).
+   */
   readonly signal?: AbortSignal;
   /** Waits between ticks. @default a timer that the signal cuts short */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;

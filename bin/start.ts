@@ -7,12 +7,12 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { defaultProfileSpec, profileSeconds } from '#local/load-profile';
+import { describeError } from '#domain/errors';
 import { policyConfigOrThrow } from '#domain/policy/index';
 import { installSignalHandlers, repoRoot, runSession } from '#local/session';
 import { loadProfile, policyOverrides, positiveNumber } from './commands/run-profile';
 import { demoDepartments, demoPolicy, localScalerConfig } from '#local/demo';
 import { down, up } from '../tools/services/manager';
-import { describeError } from '#domain/errors';
 
 interface StartFlags {
   readonly profile: string;

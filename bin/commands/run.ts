@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-config';
+import { describeError } from '#domain/errors';
 import { addKafkaOptions, kafkaConnectionFromFlags } from './kafka-options';
 import { loadProfile, policyOverrides, positiveNumber } from './run-profile';
 import { installSignalHandlers, repoRoot, runSession, type LocalConsumerGroup } from '#local/session';
-import { describeError } from '#domain/errors';
 
 interface RunFlags {
   readonly brokers: string;
@@ -45,7 +45,7 @@ function configFrom(flags: RunFlags, brokers: readonly string[]): ScalerConfig {
     try {
       raw = JSON.parse(readFileSync(flags.config, 'utf8'));
     } catch (error) {
-      throw new Error(`--config ${flags.config}: ${describeError(error)}`);
+      throw new Error(`--config ${flags.config}: ${describeError(error)}`, { cause: error });
     }
     const parsed = parseScalerConfig(raw);
     // The connection comes from the flags (the file's may name a private cluster endpoint).

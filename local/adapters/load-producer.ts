@@ -24,15 +24,35 @@ export async function ensureTopic(
     const found = existing.topics.find((t) => t.name === topic);
     if (!found) {
       await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      await untilOffsetsServed(admin, topic);
       return partitions;
     }
     if (found.partitions.length < partitions) {
       await admin.createPartitions({ topicPartitions: [{ topic, count: partitions }] });
+      await untilOffsetsServed(admin, topic);
       return partitions;
     }
     return found.partitions.length;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Right after createTopics returns (leaders elected), a new partition's leader can still refuse
+ * offset requests with a retriable NOT_LEADER_OR_FOLLOWER (Kafka 3.9 KRaft, for a few hundred ms):
+ * waits until every partition answers, so the next step (moving groups to the end) can rely on it.
+ */
+async function untilOffsetsServed(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadlineMs = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || Date.now() > deadlineMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { MaxTimeLag, Rate } from '../domain/lag';
+import { isReconciled, type MaxTimeLag, type Rate } from '../domain/lag';
 import type { DataFreshness, PolicyObservation, TopicObservation } from '../domain/policy';
 import type { ServiceStatus } from '../ports/service-capacity';
 import type { TargetMeasurement } from './measure';
@@ -34,5 +34,13 @@ export function observe(measurement: TargetMeasurement | undefined, service: Ser
     };
   });
   const freshness: DataFreshness = summary.lagIsLowerBound ? 'partial' : 'complete';
-  return { topics, group: { state: summary.state, members, freshness }, service };
+  const { snapshot } = measurement;
+  const group = {
+    state: summary.state,
+    members,
+    freshness,
+    protocol: snapshot.protocol,
+    reconciled: isReconciled(snapshot),
+  };
+  return { topics, group, service };
 }

@@ -6,6 +6,7 @@ import { capPartitions, usefulAtLeast, usefulAtMost } from './assignment';
 import type { PolicyConfig } from './config';
 import type {
   DecisionInputs,
+  GroupObservation,
   PolicyInput,
   PolicyMemory,
   PolicyObservation,
@@ -165,7 +166,16 @@ function isSettled(observation: PolicyObservation): boolean {
   const serviceSteady = service.running === service.desired && service.pending === 0 && service.deploymentSteady;
   if (!serviceSteady) return false;
   if (service.desired === 0) return group.members === 0;
+  // A consumer-protocol (KIP-848) group moves partitions member by member: settled once all reconciled.
+  if (group.protocol === 'consumer' && group.reconciled !== true) return false;
   return group.state === 'Stable' && group.members === service.running;
+}
+
+/** The config with the pause of the group's own protocol as `rebalancePauseSeconds`. */
+function withProtocolPause(config: PolicyConfig, protocol: GroupObservation['protocol']): PolicyConfig {
+  return protocol === 'consumer'
+    ? { ...config, rebalancePauseSeconds: config.consumerProtocolRebalancePauseSeconds }
+    : config;
 }
 
 /** Step bound, rounded to a useful count in the direction of travel (a useless count buys only a rebalance). */
@@ -198,7 +208,8 @@ function boundStep(
  * @returns a `scale` or `hold` decision naming its rule and numbers, and the memory to persist
  */
 export function decideScaling(input: PolicyInput, now: number): PolicyOutcome {
-  const { observation, memory, config } = input;
+  const { observation, memory } = input;
+  const config = withProtocolPause(input.config, observation.group.protocol);
   const { topics, group, service } = observation;
   const current = service.desired;
   const partitionCounts = topics.map((topic) => topic.partitions);

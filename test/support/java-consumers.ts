@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, projectRoot } from '../../tools/services/paths';
 import { run } from '../../tools/services/proc';
@@ -21,6 +21,8 @@ export interface JavaConsumersOptions {
   readonly stopAtOffset?: number;
   /** The Kafka client version (jars from the services tool's cache). @default the default broker's */
   readonly version?: string;
+  /** Print `P <epoch ms> <records>` for every poll that returned records (bench:rebalance). @default false */
+  readonly trace?: boolean;
 }
 
 /** A JVM running members of one group; stop() ends it by its PID (a graceful leave). */
@@ -44,6 +46,13 @@ async function compiled(version: string): Promise<string> {
   return classes;
 }
 
+/** A log4j2 config that logs errors only (the client would otherwise warn that it has none). */
+function quietLogConfig(dir: string): string {
+  const file = join(dir, 'log4j2.properties');
+  if (!existsSync(file)) writeFileSync(file, 'status = error\nrootLogger.level = error\n');
+  return file;
+}
+
 /** Starts members of a group with Kafka's Java client (one JVM), resolving once the JVM has started them. */
 export async function startJavaConsumers(options: JavaConsumersOptions): Promise<JavaConsumers> {
   const version = options.version ?? kafkaVersion;
@@ -53,8 +62,7 @@ export async function startJavaConsumers(options: JavaConsumersOptions): Promise
     '-Xmx128m',
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
-    '-Dlog4j2.level=error',
-    '-Dlog4j.configuration=file:/dev/null',
+    `-Dlog4j2.configurationFile=${quietLogConfig(classes)}`,
     '-cp',
     `${classes}:${kafkaClasspath(version)}`,
     'LagTestConsumers',
@@ -65,6 +73,7 @@ export async function startJavaConsumers(options: JavaConsumersOptions): Promise
     kind.protocol === 'classic' ? kind.assignor : '-',
     String(options.members ?? 1),
     String(options.stopAtOffset ?? 1e12),
+    ...(options.trace === true ? ['trace'] : []),
   ];
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

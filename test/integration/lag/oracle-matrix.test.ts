@@ -74,21 +74,39 @@ describe.each([
     await stopBroker?.();
   });
 
+  const lastSeen = new Map<string, string>();
+
   /** Stable, 3 members, all 9 partitions held, every partition with records committed (up to 5). */
   async function settled(group: string): Promise<GroupSnapshot | undefined> {
     const [result] = await reader.read([{ group, topics }]);
-    if (result?.kind !== 'ok') return undefined;
+    if (result?.kind !== 'ok') {
+      lastSeen.set(group, JSON.stringify(result));
+      return undefined;
+    }
     const s = result.snapshot;
     const held = s.members.flatMap((m) => flat(m.assignment));
     const committed = s.partitions.filter((p) => p.committed.kind === 'committed').length;
+    lastSeen.set(
+      group,
+      `${s.state} ${s.protocol} reconciled=${isReconciled(s)} members=${s.members.length} held=${held.length} committed=${committed}`,
+    );
     return isReconciled(s) && s.members.length === 3 && held.length === 9 && committed === 8 ? s : undefined;
+  }
+
+  /** Waits for a group to settle; a timeout says what the group looked like and what its JVM printed. */
+  async function settle(name: string, group: string, jvm: JavaConsumers | undefined): Promise<GroupSnapshot> {
+    try {
+      return await eventually(`${name} to settle`, () => settled(group), { timeoutMs: 90_000 });
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}; last seen: ${lastSeen.get(group) ?? '-'}; JVM output:\n${jvm?.output().slice(-3000) ?? ''}`,
+      );
+    }
   }
 
   it('members, assignments, epochs, state and lag equal ConsumerGroupCommand for all three kinds of group', async () => {
     const snapshots = new Map<string, GroupSnapshot>();
-    for (const g of groups) {
-      snapshots.set(g.group, await eventually(`${g.name} to settle`, () => settled(g.group), { timeoutMs: 60_000 }));
-    }
+    for (const [i, g] of groups.entries()) snapshots.set(g.group, await settle(g.name, g.group, jvms[i]));
     const oracle = await describeAll(brokers);
     for (const g of groups) {
       const ours = snapshots.get(g.group);

@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Members of one consumer group, made by Kafka's own Java client, for the oracle tests:
- *   java LagTestConsumers <bootstrap> <group> <topics,comma> <classic|consumer> <range|cooperative-sticky|-> <members> <stopAtOffset>
+ *   java LagTestConsumers <bootstrap> <group> <topics,comma> <classic|consumer> <range|cooperative-sticky|-> <members> <stopAtOffset> [trace]
  * Each member consumes every assigned partition up to stopAtOffset, commits, then pauses it (still a
  * member, still heartbeating), so committed offsets and lag stay put while the tests compare tools.
  * SIGTERM closes every member (a graceful leave).
@@ -28,6 +28,7 @@ public class LagTestConsumers {
     List<String> topics = Arrays.asList(args[2].split(","));
     int members = Integer.parseInt(args[5]);
     long stopAt = Long.parseLong(args[6]);
+    boolean trace = args.length > 7 && args[7].equals("trace");
     List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     CountDownLatch done = new CountDownLatch(members);
     for (int i = 0; i < members; i++) {
@@ -50,7 +51,7 @@ public class LagTestConsumers {
       consumers.add(new KafkaConsumer<>(p));
     }
     for (KafkaConsumer<byte[], byte[]> consumer : consumers) {
-      Thread t = new Thread(() -> run(consumer, topics, stopAt, done));
+      Thread t = new Thread(() -> run(consumer, topics, stopAt, trace, done));
       t.start();
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -61,7 +62,7 @@ public class LagTestConsumers {
     System.out.flush();
   }
 
-  private static void run(KafkaConsumer<byte[], byte[]> consumer, List<String> topics, long stopAt, CountDownLatch done) {
+  private static void run(KafkaConsumer<byte[], byte[]> consumer, List<String> topics, long stopAt, boolean trace, CountDownLatch done) {
     try {
       consumer.subscribe(topics, new ConsumerRebalanceListener() {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
@@ -71,7 +72,9 @@ public class LagTestConsumers {
         }
       });
       while (true) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(50));
+        // trace: when records were processed, for bench:rebalance's pause measurement
+        if (trace && !records.isEmpty()) System.out.println("P " + System.currentTimeMillis() + " " + records.count());
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
           long position = consumer.position(tp);

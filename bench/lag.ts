@@ -98,15 +98,28 @@ try {
   const reader = new KafkajsOffsetReader({ connection: { brokers: [brokers] }, clock: { now: () => Date.now() } });
   const selections = groupNames.map((group) => ({ group }));
   let partitionsMeasured = 0;
-  const oursTimes = await timeRuns(runs, 1, async () => {
+  // The first read connects, negotiates versions and finds the coordinators; later reads are the
+  // steady state of a warm Lambda or the local loop. Requests are reported for both.
+  await reader.read(selections);
+  const firstRead = reader.requestCounts();
+  const oursTimes = await timeRuns(runs, 0, async () => {
     const results = await reader.read(selections);
     partitionsMeasured = partitionCount(measureGroups(results, { now: Date.now() }));
   });
-  const requests = reader.requestCounts();
+  const steady = Object.entries(reader.requestCounts()).map(
+    ([api, n]) => [api, (n - (firstRead[api] ?? 0)) / runs] as const,
+  );
   await reader.close();
-  const requestsPerRead = Object.entries(requests)
-    .map(([api, n]) => `${api} ${Math.round(n / (runs + 1))}`)
-    .join(', ');
+  const describe = (entries: readonly (readonly [string, number])[]): string =>
+    entries
+      .filter(([, n]) => n > 0)
+      .map(([api, n]) => `${api} ${Number.isInteger(n) ? n : n.toFixed(1)}`)
+      .join(', ');
+  const steadyTotal = steady.reduce((total, [, n]) => total + n, 0);
+  const firstTotal = Object.values(firstRead).reduce((total, n) => total + n, 0);
+  const brokerCount = (await admin.describeCluster()).brokers.length;
+  // One coordinator per broker at most; each answers every group it holds in one request per API.
+  const requestBudget = 4 * brokerCount + brokerCount;
 
   const cliTimes = await timeRuns(Math.min(runs, 5), 1, async () => {
     const result = spawnSync(
@@ -154,10 +167,15 @@ try {
       ],
     ),
   );
-  console.log(`requests per in-process read: ${requestsPerRead}`);
+  console.log(
+    `requests, first read (connect, versions, coordinators): ${firstTotal} = ${describe(Object.entries(firstRead))}`,
+  );
+  console.log(`requests per steady read: ${steadyTotal} = ${describe(steady)} (${brokerCount} broker(s))`);
+  const readTarget = groups >= 2000 ? 1000 : 150;
   const targets = [
-    [`in-process read of ${groups} groups under 1 s`, ours.median < 1000],
-    ["at least 3x faster than Kafka's tool end to end (CLI vs CLI)", oracle.median / cli.median >= 3],
+    [`in-process read of ${groups} groups under ${ms(readTarget)}`, ours.median < readTarget],
+    [`requests per steady read <= 4 x brokers + 1 per coordinator (${requestBudget})`, steadyTotal <= requestBudget],
+    ["at least 6x faster than Kafka's tool end to end (CLI vs CLI)", oracle.median / cli.median >= 6],
   ] as const;
   for (const [target, met] of targets) console.log(`${met ? 'PASS' : 'MISS'}  ${target}`);
   console.log(`\nreproduce: ${command}`);

@@ -6,7 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { kafkaVersion } from '../tools/services/kafka';
 import { down, up } from '../tools/services/manager';
+import { startJavaConsumers, type JavaConsumers } from '../test/support/java-consumers';
 import { machine, spread, table } from './support';
 
 const { values } = parseArgs({
@@ -15,13 +17,19 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '12' },
     rate: { type: 'string', default: '400' },
     repeats: { type: 'string', default: '2' },
+    // kafkajs: our reference consumer (classic, eager); consumer: Kafka's Java client on KIP-848.
+    protocol: { type: 'string', default: 'kafkajs' },
   },
 });
+if (values.protocol !== 'kafkajs' && values.protocol !== 'consumer') {
+  throw new Error(`--protocol must be kafkajs or consumer, got '${values.protocol}'`);
+}
+const javaProtocol = values.protocol === 'consumer';
 const sizes = values.sizes.split(',').map(Number);
 const partitions = Number(values.partitions);
 const ratePerSecond = Number(values.rate);
 const repeats = Number(values.repeats);
-const command = `npm run bench:rebalance -- --sizes ${values.sizes} --partitions ${partitions} --rate ${ratePerSecond} --repeats ${repeats}`;
+const command = `npm run bench:rebalance -- --sizes ${values.sizes} --partitions ${partitions} --rate ${ratePerSecond} --repeats ${repeats} --protocol ${values.protocol}`;
 // The reference consumer's defaults (consumer/config.ts): what an ECS task of ours runs with.
 const consumerTimings = { sessionTimeout: 30_000, heartbeatInterval: 3_000 };
 
@@ -79,13 +87,40 @@ async function member(group: string): Promise<Consumer> {
   return consumer;
 }
 
+/** A group member (or several) of Kafka's Java client on the consumer protocol, tracing its polls. */
+async function javaMembers(group: string, members: number): Promise<{ stop: () => Promise<void> }> {
+  const jvm = await startJavaConsumers({
+    brokers: services.kafka?.endpoint ?? '',
+    group,
+    topics: [topic],
+    kind: { protocol: 'consumer' },
+    members,
+    trace: true,
+  });
+  jvms.push(jvm);
+  return {
+    stop: async () => {
+      await jvm.stop();
+    },
+  };
+}
+const jvms: JavaConsumers[] = [];
+
+/** Poll times of every Java member so far (from their `P <ms> <n>` lines). */
+function javaProcessedAt(): number[] {
+  return jvms.flatMap((jvm) => [...jvm.output().matchAll(/^P (\d+) \d+$/gm)].map((match) => Number(match[1])));
+}
+
 /** The longest stretch without any processed record in [from, to]: the group's pause. */
 function longestGap(from: number, to: number): number {
-  const points = [from, ...processedAt.filter((t) => t >= from && t <= to), to];
+  const processed = javaProtocol ? javaProcessedAt() : processedAt;
+  const points = [from, ...processed.filter((t) => t >= from && t <= to), to].sort((a, b) => a - b);
   let gap = 0;
   for (let i = 1; i < points.length; i++) gap = Math.max(gap, (points[i] ?? 0) - (points[i - 1] ?? 0));
   return gap;
 }
+
+const asStoppable = (consumer: Consumer) => ({ stop: () => consumer.disconnect() });
 
 const stopProducing = startProducing();
 const rows: string[][] = [];
@@ -96,18 +131,19 @@ try {
     const leaves: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const group = `${topic}-g${size}-${r}`;
-      const members: Consumer[] = [];
-      for (let i = 0; i < size; i++) members.push(await member(group));
+      const members: { stop: () => Promise<void> }[] = [];
+      if (javaProtocol) members.push(await javaMembers(group, size));
+      else for (let i = 0; i < size; i++) members.push(asStoppable(await member(group)));
       await sleep(8_000); // settle: every partition assigned and consuming
       const joinAt = Date.now();
-      const joiner = await member(group);
+      const joiner = javaProtocol ? await javaMembers(group, 1) : asStoppable(await member(group));
       await sleep(12_000);
       joins.push(longestGap(joinAt, Date.now()));
       const leaveAt = Date.now();
-      await joiner.disconnect(); // a graceful leave, as our consumer does on SIGTERM
+      await joiner.stop(); // a graceful leave, as our consumer does on SIGTERM
       await sleep(12_000);
       leaves.push(longestGap(leaveAt, Date.now()));
-      await Promise.all(members.map((m) => m.disconnect()));
+      await Promise.all(members.map((m) => m.stop()));
     }
     allPauses.push(...joins, ...leaves);
     const j = spread(joins);
@@ -123,6 +159,7 @@ try {
   }
 } finally {
   await stopProducing();
+  await Promise.all(jvms.map((jvm) => jvm.stop()));
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
   if (started.length > 0) await down(started);
@@ -130,7 +167,7 @@ try {
 const overall = spread(allPauses);
 console.log(`\nbench:rebalance on ${machine()}, ${new Date().toISOString().slice(0, 10)}`);
 console.log(
-  `kafkajs 2.2.4, eager range assignor, ${partitions} partitions, ${ratePerSecond} records/s, heartbeat ${consumerTimings.heartbeatInterval} ms, session ${consumerTimings.sessionTimeout} ms, ${repeats} runs per size`,
+  `${javaProtocol ? `Kafka's Java client ${kafkaVersion}, consumer protocol (KIP-848), broker-side uniform assignor` : 'kafkajs 2.2.4, eager range assignor'}, ${partitions} partitions, ${ratePerSecond} records/s, heartbeat ${consumerTimings.heartbeatInterval} ms, session ${consumerTimings.sessionTimeout} ms, ${repeats} runs per size`,
 );
 console.log(
   table(['members', 'join pause (median)', 'join pause (max)', 'leave pause (median)', 'leave pause (max)'], rows),

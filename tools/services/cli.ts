@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { clientEnvironment, down, parseNames, status, up } from './manager';
 import { ServiceError } from './proc';
+import { serviceNames } from './types';
 
-const usage = `usage: services <up|down|status> [kafka|localstack|moto ...] [--json]
+const usage = `usage: services <up|down|status> [kafka|kafka39|localstack|moto ...] [--json]
   up      install (cached) and start the services, wait until healthy; idempotent
   down    stop exactly the processes 'up' started (PIDs in .services/state.json)
   status  where each service is; --json for scripts`;
@@ -25,7 +26,8 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'down':
-      await down(names);
+      // With no names, stop everything this tool started (the opt-in kafka39 too).
+      await down(rest.length === 0 ? serviceNames : names);
       return 0;
     case 'status': {
       const statuses = await status(names);

@@ -3,20 +3,32 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cacheDir, stateDir } from './paths';
 import { choosePort, isAlive, log, portOpen, requireProgram, run, seconds, startDetached, waitUntil } from './proc';
-import type { RunningService, ServiceDefinition } from './types';
+import type { RunningService, ServiceDefinition, ServiceName } from './types';
 
-export const kafkaVersion = '3.9.1';
+/** The default broker: Kafka 4.x, where the consumer rebalance protocol (KIP-848) is on by default. */
+export const kafkaVersion = '4.1.1';
+/** The older broker of the oracle matrix (`kafka39` service): the newest 3.x. */
+export const kafka3Version = '3.9.1';
 /** The test broker's only SASL user (PLAIN and SCRAM-SHA-512); a local test credential, not a secret. */
 export const saslUser = { username: 'lagscaler', password: 'lagscaler-test-password' } as const;
 const dependencyPluginVersion = '3.8.1';
-const kafkaHome = join(cacheDir, `kafka-${kafkaVersion}`);
-const libsDir = join(kafkaHome, 'libs');
-const classpath = `${libsDir}/*`;
+/** log4j2 for Kafka 4.x (which logs through it); checked with 4.1.1 on Java 17. */
+const log4j2Version = '2.24.3';
 
-/** The broker, the tools (ConsumerGroupCommand, our lag oracle) and a logging backend. */
-function pom(): string {
-  const dependency = (group: string, artifact: string, version: string): string =>
-    `<dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
+const isKafka4 = (version: string): boolean => Number(version.split('.')[0]) >= 4;
+const homeOf = (version: string): string => join(cacheDir, `kafka-${version}`);
+const classpathOf = (version: string): string => `${join(homeOf(version), 'libs')}/*`;
+
+/** The broker, the tools (ConsumerGroupCommand, our lag oracle) and the logging backend of that version. */
+function pom(version: string): string {
+  const dependency = (group: string, artifact: string, v: string): string =>
+    `<dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${v}</version></dependency>`;
+  const logging = isKafka4(version)
+    ? [
+        dependency('org.apache.logging.log4j', 'log4j-core', log4j2Version),
+        dependency('org.apache.logging.log4j', 'log4j-slf4j-impl', log4j2Version),
+      ]
+    : [dependency('org.slf4j', 'slf4j-reload4j', '1.7.36')];
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -25,66 +37,104 @@ function pom(): string {
   <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-    ${dependency('org.apache.kafka', 'kafka_2.13', kafkaVersion)}
-    ${dependency('org.apache.kafka', 'kafka-tools', kafkaVersion)}
-    ${dependency('org.slf4j', 'slf4j-reload4j', '1.7.36')}
+    ${dependency('org.apache.kafka', 'kafka_2.13', version)}
+    ${dependency('org.apache.kafka', 'kafka-tools', version)}
+    ${logging.join('\n    ')}
   </dependencies>
 </project>
 `;
 }
 
-async function provision(): Promise<void> {
-  const marker = join(kafkaHome, '.complete');
+/** Downloads the jars of one Kafka version into the cache (once). */
+export async function provisionKafka(version: string = kafkaVersion): Promise<void> {
+  const home = homeOf(version);
+  const libsDir = join(home, 'libs');
+  const marker = join(home, '.complete');
   if (existsSync(marker)) return;
   requireProgram('java', 'apt-get install openjdk-17-jre-headless (Java 17)');
   requireProgram('mvn', 'apt-get install maven');
   const started = Date.now();
-  log('kafka', `downloading Apache Kafka ${kafkaVersion} jars from Maven Central into ${libsDir}...`);
-  mkdirSync(kafkaHome, { recursive: true });
+  log('kafka', `downloading Apache Kafka ${version} jars from Maven Central into ${libsDir}...`);
+  mkdirSync(home, { recursive: true });
   rmSync(libsDir, { recursive: true, force: true });
-  writeFileSync(join(kafkaHome, 'pom.xml'), pom());
+  writeFileSync(join(home, 'pom.xml'), pom(version));
   await run(
     'mvn',
     [
       '-B',
       '-q',
       '-f',
-      join(kafkaHome, 'pom.xml'),
+      join(home, 'pom.xml'),
       `org.apache.maven.plugins:maven-dependency-plugin:${dependencyPluginVersion}:copy-dependencies`,
       '-DincludeScope=runtime',
       `-DoutputDirectory=${libsDir}`,
     ],
-    { what: 'mvn copy-dependencies (Kafka jars)' },
+    { what: `mvn copy-dependencies (Kafka ${version} jars)` },
   );
   writeFileSync(marker, new Date().toISOString());
-  log('kafka', `jars ready in ${seconds(started)}`);
+  log('kafka', `Kafka ${version} jars ready in ${seconds(started)}`);
 }
 
-function javaArgs(mainClass: string, logConfig: string, args: readonly string[]): string[] {
+/** The JVM flag that points the version's logging backend at a config file. */
+function logFlag(version: string, logConfig: string): string {
+  return isKafka4(version) ? `-Dlog4j2.configurationFile=${logConfig}` : `-Dlog4j.configuration=file:${logConfig}`;
+}
+
+/** A logging config: WARN to stdout, plus INFO from the named loggers (log4j 1 or log4j2 syntax). */
+function logConfigText(version: string, root: 'WARN' | 'ERROR', infoLoggers: readonly string[]): string {
+  if (!isKafka4(version)) {
+    return [
+      `log4j.rootLogger=${root}, stdout`,
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      ...infoLoggers.map((name) => `log4j.logger.${name}=INFO`),
+      '',
+    ].join('\n');
+  }
+  return [
+    'status = error',
+    'appender.stdout.type = Console',
+    'appender.stdout.name = STDOUT',
+    'appender.stdout.target = SYSTEM_ERR',
+    'appender.stdout.layout.type = PatternLayout',
+    'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+    `rootLogger.level = ${root.toLowerCase()}`,
+    'rootLogger.appenderRef.stdout.ref = STDOUT',
+    ...infoLoggers.flatMap((name, i) => [`logger.l${i}.name = ${name}`, `logger.l${i}.level = info`]),
+    '',
+  ].join('\n');
+}
+
+function javaArgs(version: string, mainClass: string, logConfig: string, args: readonly string[]): string[] {
   return [
     '-Xms256m',
     '-Xmx512m',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${logConfig}`,
+    logFlag(version, logConfig),
     '-cp',
-    classpath,
+    classpathOf(version),
     mainClass,
     ...args,
   ];
 }
 
-/** A single-node KRaft broker on loopback with a fresh data folder on every start. */
-async function start(): Promise<RunningService> {
-  const dir = join(stateDir, 'kafka');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const port = await choosePort('kafka', 9092);
-  const controllerPort = await choosePort('kafka', 9093, [port]);
-  const saslPort = await choosePort('kafka', 9094, [port, controllerPort]);
-  const properties = [
+/** Preferred ports of one broker service; taken ports fall back to free ones. */
+interface PreferredPorts {
+  readonly broker: number;
+  readonly controller: number;
+  readonly sasl: number;
+}
+
+function serverProperties(version: string, ports: PreferredPorts, dataDir: string): string[] {
+  const { broker: port, controller: controllerPort, sasl: saslPort } = ports;
+  return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    // 4.x formats a dynamic quorum (--standalone, KIP-853); 3.x keeps the static voter list.
+    isKafka4(version)
+      ? `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`
+      : `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
     `listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
@@ -94,7 +144,7 @@ async function start(): Promise<RunningService> {
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    `log.dirs=${join(dir, 'data')}`,
+    `log.dirs=${join(dataDir, 'data')}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
     'offsets.topic.num.partitions=3',
@@ -102,57 +152,54 @@ async function start(): Promise<RunningService> {
     'transaction.state.log.min.isr=1',
     'transaction.state.log.num.partitions=3',
     'group.initial.rebalance.delay.ms=0',
+    // KIP-848 groups: on by default in 4.x; 3.9 needs it named (the oracle matrix uses such groups on both).
+    'group.coordinator.rebalance.protocols=classic,consumer',
+    // Short consumer-protocol heartbeats, so KIP-848 groups reconcile within a second in tests.
+    'group.consumer.heartbeat.interval.ms=1000',
+    'group.consumer.min.heartbeat.interval.ms=1000',
     'auto.create.topics.enable=false',
     'delete.topic.enable=true',
     // Retention checks every 5 s so tests that delete records see log-start offsets move quickly.
     'log.retention.check.interval.ms=5000',
   ];
-  const config = join(dir, 'server.properties');
-  writeFileSync(config, `${properties.join('\n')}\n`);
-  const logConfig = join(dir, 'log4j.properties');
-  writeFileSync(
-    logConfig,
-    [
-      'log4j.rootLogger=WARN, stdout',
-      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.kafka.server.KafkaRaftServer=INFO',
-      '',
-    ].join('\n'),
-  );
-  const logFile = join(stateDir, 'kafka.log');
-  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
-  await run(
-    'java',
-    javaArgs('kafka.tools.StorageTool', logConfig, [
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      config,
-      '--add-scram',
-      `SCRAM-SHA-512=[name=${saslUser.username},password=${saslUser.password}]`,
-    ]),
-    {
-      what: 'kafka-storage format',
-    },
-  );
-  const child = startDetached('java', javaArgs('kafka.Kafka', logConfig, [config]), {
-    env: process.env,
-    logFile,
-  });
-  const pid = child.pid ?? 0;
-  const service: RunningService = {
-    pid,
-    ports: { broker: port, controller: controllerPort, sasl: saslPort },
-    fingerprint: fingerprint(),
-    endpoint: `127.0.0.1:${port}`,
-    logFile,
-    startedAt: new Date().toISOString(),
+}
+
+/** A single-node KRaft broker of `version` on loopback, with a fresh data folder on every start. */
+function startBroker(name: ServiceName, version: string, preferred: PreferredPorts): () => Promise<RunningService> {
+  return async () => {
+    const dir = join(stateDir, name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const broker = await choosePort(name, preferred.broker);
+    const controller = await choosePort(name, preferred.controller, [broker]);
+    const sasl = await choosePort(name, preferred.sasl, [broker, controller]);
+    const config = join(dir, 'server.properties');
+    writeFileSync(config, `${serverProperties(version, { broker, controller, sasl }, dir).join('\n')}\n`);
+    const logConfig = join(dir, isKafka4(version) ? 'log4j2.properties' : 'log4j.properties');
+    writeFileSync(logConfig, logConfigText(version, 'WARN', ['kafka.server.KafkaRaftServer']));
+    const logFile = join(stateDir, `${name}.log`);
+    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    const scram = ['--add-scram', `SCRAM-SHA-512=[name=${saslUser.username},password=${saslUser.password}]`];
+    const format = ['format', '-t', clusterId, '-c', config, ...(isKafka4(version) ? ['--standalone'] : []), ...scram];
+    await run('java', javaArgs(version, 'kafka.tools.StorageTool', logConfig, format), {
+      what: `kafka-storage format (Kafka ${version})`,
+    });
+    const child = startDetached('java', javaArgs(version, 'kafka.Kafka', logConfig, [config]), {
+      env: process.env,
+      logFile,
+    });
+    const pid = child.pid ?? 0;
+    const service: RunningService = {
+      pid,
+      ports: { broker, controller, sasl },
+      fingerprint: fingerprintOf(version),
+      endpoint: `127.0.0.1:${broker}`,
+      logFile,
+      startedAt: new Date().toISOString(),
+    };
+    await waitUntil(name, () => healthy(service), { timeoutMs: 90_000, alive: () => isAlive(pid), logFile });
+    return service;
   };
-  await waitUntil('kafka', () => healthy(service), { timeoutMs: 60_000, alive: () => isAlive(pid), logFile });
-  return service;
 }
 
 /** The broker answers a metadata request (kafkajs is the client the product uses too). */
@@ -178,27 +225,53 @@ async function healthy(service: RunningService): Promise<boolean> {
 }
 
 /** The version and the listeners it runs with. */
-function fingerprint(): string {
-  return `${kafkaVersion} PLAINTEXT+SASL_PLAINTEXT(PLAIN,SCRAM-SHA-512)`;
+function fingerprintOf(version: string): string {
+  return `${version} PLAINTEXT+SASL_PLAINTEXT(PLAIN,SCRAM-SHA-512) protocols=classic,consumer`;
 }
 
-export const kafka: ServiceDefinition = { name: 'kafka', provision, start, healthy, fingerprint };
+function brokerService(name: ServiceName, version: string, preferred: PreferredPorts): ServiceDefinition {
+  return {
+    name,
+    provision: () => provisionKafka(version),
+    start: startBroker(name, version, preferred),
+    healthy,
+    fingerprint: () => fingerprintOf(version),
+  };
+}
+
+/** The default broker (Kafka 4.x) every integration test and `npm start` use. */
+export const kafka: ServiceDefinition = brokerService('kafka', kafkaVersion, {
+  broker: 9092,
+  controller: 9093,
+  sasl: 9094,
+});
+/** Kafka 3.9.1 for the oracle matrix; started on demand (not part of the default `up`). */
+export const kafka39: ServiceDefinition = brokerService('kafka39', kafka3Version, {
+  broker: 9192,
+  controller: 9193,
+  sasl: 9194,
+});
+
+/** The classpath of a Kafka version's jars (kafka-clients included), for Java clients the tests compile. */
+export function kafkaClasspath(version: string = kafkaVersion): string {
+  return classpathOf(version);
+}
 
 /**
  * Runs one of Kafka's own command-line tools from the cached jars, e.g. ConsumerGroupCommand,
  * and returns its standard output.
  */
-export async function runKafkaTool(mainClass: string, args: readonly string[]): Promise<string> {
-  await provision();
-  const logConfig = join(kafkaHome, 'tools-log4j.properties');
-  if (!existsSync(logConfig)) writeFileSync(logConfig, 'log4j.rootLogger=ERROR\n');
-  return await run(
-    'java',
-    ['-Xmx256m', `-Dlog4j.configuration=file:${logConfig}`, '-cp', classpath, mainClass, ...args],
-    {
-      what: mainClass,
-    },
-  );
+export async function runKafkaTool(
+  mainClass: string,
+  args: readonly string[],
+  version: string = kafkaVersion,
+): Promise<string> {
+  await provisionKafka(version);
+  const logConfig = join(homeOf(version), isKafka4(version) ? 'tools-log4j2.properties' : 'tools-log4j.properties');
+  if (!existsSync(logConfig)) writeFileSync(logConfig, logConfigText(version, 'ERROR', []));
+  return await run('java', ['-Xmx256m', logFlag(version, logConfig), '-cp', classpathOf(version), mainClass, ...args], {
+    what: mainClass,
+  });
 }
 
 export const consumerGroupCommandClass = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';

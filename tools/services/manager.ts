@@ -1,14 +1,20 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kafka } from './kafka';
+import { kafka, kafka39 } from './kafka';
 import { localstack } from './localstack';
 import { moto } from './moto';
 import { describeError } from '#domain/errors';
 import { stateDir, stateFile } from './paths';
 import { isAlive, log, seconds, ServiceError, sleep, stopGroup } from './proc';
-import { serviceNames, type RunningService, type ServiceDefinition, type ServiceName } from './types';
+import {
+  defaultServiceNames,
+  serviceNames,
+  type RunningService,
+  type ServiceDefinition,
+  type ServiceName,
+} from './types';
 
-const definitions: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka, localstack, moto };
+const definitions: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka, kafka39, localstack, moto };
 
 type State = Partial<Record<ServiceName, RunningService>>;
 
@@ -50,7 +56,7 @@ async function withLock<T>(action: () => Promise<T>): Promise<T> {
 }
 
 export function parseNames(names: readonly string[]): ServiceName[] {
-  if (names.length === 0) return [...serviceNames];
+  if (names.length === 0) return [...defaultServiceNames];
   return names.map((name) => {
     if (!(serviceNames as readonly string[]).includes(name)) {
       throw new ServiceError(`unknown service '${name}'; choose from: ${serviceNames.join(', ')}`);
@@ -66,7 +72,7 @@ export interface UpResult {
 }
 
 /** Installs (cached) and starts the named services; those already running and healthy are kept. */
-export async function up(names: readonly ServiceName[] = serviceNames): Promise<UpResult> {
+export async function up(names: readonly ServiceName[] = defaultServiceNames): Promise<UpResult> {
   return await withLock(async () => {
     const state = readState();
     const toStart: ServiceName[] = [];
@@ -145,7 +151,7 @@ export interface ServiceStatus {
   readonly startedAt?: string;
 }
 
-export async function status(names: readonly ServiceName[] = serviceNames): Promise<ServiceStatus[]> {
+export async function status(names: readonly ServiceName[] = defaultServiceNames): Promise<ServiceStatus[]> {
   const state = readState();
   return await Promise.all(
     names.map(async (name): Promise<ServiceStatus> => {

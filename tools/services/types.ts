@@ -26,5 +26,7 @@ export interface ServiceDefinition {
   fingerprint(): string;
 }
 
-export const serviceNames = ['kafka', 'localstack', 'moto'] as const;
+export const serviceNames = ['kafka', 'kafka39', 'localstack', 'moto'] as const;
 export type ServiceName = (typeof serviceNames)[number];
+/** What `up` starts when no names are given: `kafka39` (the 3.x broker of the oracle matrix) is opt-in. */
+export const defaultServiceNames: readonly ServiceName[] = ['kafka', 'localstack', 'moto'];

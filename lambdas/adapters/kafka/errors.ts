@@ -18,6 +18,11 @@ export class KafkaCredentialsError extends KafkaError {
   override name = 'KafkaCredentialsError';
 }
 
+/** A broker's answer we cannot use: a malformed response, or an API version it rejects. */
+export class KafkaProtocolError extends KafkaError {
+  override name = 'KafkaProtocolError';
+}
+
 /** Turns a kafkajs connect/auth failure into a message a user can act on. */
 export function explainConnectionFailure(brokers: readonly string[], error: unknown): KafkaUnavailableError {
   const name = asError(error).name;

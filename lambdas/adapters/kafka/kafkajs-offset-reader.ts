@@ -1,11 +1,8 @@
-import { AssignerProtocol, type Admin, type GroupDescription, type Kafka } from 'kafkajs';
-import pLimit from 'p-limit';
+import type { Admin, Kafka } from 'kafkajs';
 import type {
   CommittedOffset,
-  GroupMember,
   GroupReadResult,
   GroupSnapshot,
-  GroupState,
   IsolationLevel,
   PartitionEnd,
   PartitionSnapshot,
@@ -14,15 +11,15 @@ import { describeError } from '#domain/errors';
 import type { Clock } from '#ports/clock';
 import { isolationOf, type GroupSelection, type OffsetReader } from '#ports/offset-reader';
 import { createKafka, type KafkaConnectionConfig } from './connection';
+import { CoordinatorCache } from './coordinators';
 import { withDeadline } from '../deadline';
 import { explainConnectionFailure, KafkaUnavailableError } from './errors';
-import { createInternalCluster, type InternalCluster } from './internal-cluster';
+import { readFromCoordinator, type CommittedByTopic, type CoordinatorRead, type Membership } from './group-membership';
+import { anyBroker, createInternalCluster, type InternalCluster } from './internal-cluster';
 
 export interface KafkajsOffsetReaderOptions {
   readonly connection: KafkaConnectionConfig;
   readonly clock: Clock;
-  /** Groups whose offsets are fetched at once. @default 16 */
-  readonly concurrency?: number;
   /** Bound on one whole read. @default 30000 */
   readonly readTimeoutMs?: number;
 }
@@ -34,16 +31,19 @@ interface TopicMeta {
   readonly partitions: readonly { readonly partition: number; readonly leader: number }[];
 }
 
-const groupStates: readonly GroupState[] = ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'];
-
 /**
- * Reads committed offsets, log bounds and membership with kafkajs. Never commits: it uses
- * fetchOffsets without resolveOffsets (which would commit) and ListOffsets only.
+ * Reads committed offsets, log bounds and membership of classic and consumer-protocol (KIP-848)
+ * groups, in requests that grow with brokers, not groups: per coordinator one DescribeGroups, one
+ * ConsumerGroupDescribe (when some group needs it) and one multi-group OffsetFetch; one batched
+ * FindCoordinator for groups whose coordinator is not remembered yet; one Metadata; one ListOffsets
+ * per broker for end offsets and one for log starts. Connections, authentication and ListOffsets are
+ * kafkajs's; the group requests it lacks are ours (wire/). Never commits anything.
  */
 export class KafkajsOffsetReader implements OffsetReader {
   private readonly kafka: Kafka;
   private admin: Admin | undefined;
-  private readonly clusters = new Map<IsolationLevel, InternalCluster>();
+  private readonly clusters = new Map<IsolationLevel, Promise<InternalCluster>>();
+  private coordinators: CoordinatorCache | undefined;
   private readonly requests = new Map<string, number>();
 
   constructor(private readonly options: KafkajsOffsetReaderOptions) {
@@ -61,6 +61,8 @@ export class KafkajsOffsetReader implements OffsetReader {
   async listGroups(): Promise<readonly string[]> {
     const admin = await this.connectedAdmin();
     const { groups } = await this.deadline(admin.listGroups(), 'listing consumer groups');
+    // Classic consumer groups and offsets-only groups; consumer-protocol (KIP-848) groups are listed
+    // with protocol type 'consumer' too. Connect, share and streams groups are not consumer groups.
     return groups
       .filter((group) => group.protocolType === 'consumer' || group.protocolType === '')
       .map((g) => g.groupId);
@@ -71,8 +73,13 @@ export class KafkajsOffsetReader implements OffsetReader {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.clusters.values()].map((cluster) => cluster.disconnect().catch(() => undefined)));
+    const disconnect = async (connecting: Promise<InternalCluster>): Promise<void> => {
+      const cluster = await connecting.catch(() => undefined);
+      await cluster?.disconnect().catch(() => undefined);
+    };
+    await Promise.all([...this.clusters.values()].map(disconnect));
     this.clusters.clear();
+    this.coordinators = undefined;
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;
   }
@@ -101,62 +108,81 @@ export class KafkajsOffsetReader implements OffsetReader {
     return admin;
   }
 
-  /** One read: descriptions, commits, the topics to measure, their offsets, then one result per selection. */
+  /** One read: groups from their coordinators, the topics to measure, their offsets, one result per selection. */
   private async readAll(selections: readonly GroupSelection[]): Promise<GroupReadResult[]> {
-    const admin = await this.connectedAdmin();
-    const groupIds = [...new Set(selections.map((s) => s.group))];
-    const { groups } = await admin.describeGroups(groupIds);
-    const descriptions = new Map(groups.map((g) => [g.groupId, g]));
-    const commits = await this.fetchCommitted(admin, groupIds);
+    const cluster = await this.cluster('read_uncommitted');
+    const groups = await this.readGroups(cluster, [...new Set(selections.map((s) => s.group))]);
     const topicsOf = (selection: GroupSelection): string[] =>
-      topicsToMeasure(selection, commits.committed.get(selection.group), descriptions.get(selection.group));
-    const metadata = await this.topicMetadata(admin, new Set(selections.flatMap(topicsOf)));
+      topicsToMeasure(selection, groups.committed.get(selection.group), groups.memberships.get(selection.group));
+    const metadata = await this.topicMetadata(cluster, new Set(selections.flatMap(topicsOf)));
     const ends = new Map<IsolationLevel, Map<string, Map<number, bigint>>>();
     for (const isolation of new Set(selections.map(isolationOf)))
       ends.set(isolation, await this.listOffsets(isolation, metadata, false));
     const offsets: ReadOffsets = { metadata, ends, starts: await this.listOffsets('read_uncommitted', metadata, true) };
     const observedAtMs = this.options.clock.now();
-    return selections.map(
-      (selection): GroupReadResult =>
-        commits.failures.get(selection.group) ??
-        groupResult({
-          selection,
-          description: descriptions.get(selection.group),
-          committed: commits.committed.get(selection.group) ?? new Map<string, Map<number, bigint>>(),
-          topics: topicsOf(selection),
-          offsets,
-          observedAtMs,
-        }),
+    return selections.map((selection): GroupReadResult => {
+      const failure = groups.failures.get(selection.group);
+      if (failure)
+        return { kind: 'error', group: selection.group, message: failure.message, retriable: failure.retriable };
+      return groupResult({
+        selection,
+        membership: groups.memberships.get(selection.group),
+        committed: groups.committed.get(selection.group) ?? new Map<string, Map<number, bigint>>(),
+        topics: topicsOf(selection),
+        offsets,
+        observedAtMs,
+      });
+    });
+  }
+
+  /** Every group from its coordinator; groups whose coordinator moved are looked up and read once more. */
+  private async readGroups(cluster: InternalCluster, groupIds: readonly string[]): Promise<CoordinatorRead> {
+    const read = await this.readRound(cluster, groupIds);
+    const moved = [...read.failures].filter(([, failure]) => failure.relocate).map(([groupId]) => groupId);
+    if (moved.length === 0) return read;
+    this.coordinatorCache(cluster).forget(moved);
+    const again = await this.readRound(cluster, moved);
+    for (const groupId of moved) read.failures.delete(groupId);
+    mergeInto(read, again);
+    return read;
+  }
+
+  private coordinatorCache(cluster: InternalCluster): CoordinatorCache {
+    this.coordinators ??= new CoordinatorCache(cluster);
+    return this.coordinators;
+  }
+
+  /** Locates the groups' coordinators, then asks each coordinator about its groups, all at once. */
+  private async readRound(cluster: InternalCluster, groupIds: readonly string[]): Promise<CoordinatorRead> {
+    const read: CoordinatorRead = { memberships: new Map(), committed: new Map(), failures: new Map() };
+    const located = await this.coordinatorCache(cluster).locate(groupIds);
+    for (const [groupId, failure] of located.failures) read.failures.set(groupId, { ...failure, relocate: false });
+    const byNode = new Map<number, string[]>();
+    for (const [groupId, nodeId] of located.coordinators) byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), groupId]);
+    await Promise.all(
+      [...byNode].map(async ([nodeId, ids]) => {
+        try {
+          mergeInto(read, await readFromCoordinator(await brokerById(cluster, nodeId), ids));
+        } catch (error) {
+          const retriable = (error as { retriable?: boolean }).retriable ?? true;
+          const message = `reading group(s) from their coordinator (broker ${nodeId}) failed: ${describeError(error)}`;
+          for (const groupId of ids) read.failures.set(groupId, { message, retriable, relocate: retriable });
+        }
+      }),
     );
+    return read;
   }
 
-  /** Committed offsets of each group (bounded concurrency); a group whose fetch fails fails alone. */
-  private async fetchCommitted(admin: Admin, groupIds: readonly string[]): Promise<Commits> {
-    const limit = pLimit(this.options.concurrency ?? 16);
-    const committed = new Map<string, Map<string, Map<number, bigint>>>();
-    const failures = new Map<string, GroupReadResult>();
-    const fetchOne = async (groupId: string): Promise<void> => {
-      try {
-        committed.set(groupId, committedOffsets(await admin.fetchOffsets({ groupId })));
-      } catch (error) {
-        failures.set(groupId, groupError(groupId, error));
-      }
-    };
-    await Promise.all(groupIds.map((groupId) => limit(() => fetchOne(groupId))));
-    return { committed, failures };
-  }
-
-  /** Partitions and leaders of the wanted topics; a topic missing from the cluster is absent. */
-  private async topicMetadata(admin: Admin, wanted: ReadonlySet<string>): Promise<Map<string, TopicMeta>> {
+  /** Partitions and leaders of the wanted topics, in one Metadata request; a missing topic is absent. */
+  private async topicMetadata(cluster: InternalCluster, wanted: ReadonlySet<string>): Promise<Map<string, TopicMeta>> {
     const result = new Map<string, TopicMeta>();
     if (wanted.size === 0) return result;
-    const existing = new Set(await admin.listTopics());
-    const topics = [...wanted].filter((topic) => existing.has(topic));
-    if (topics.length === 0) return result;
-    const { topics: described } = await admin.fetchTopicMetadata({ topics });
-    for (const topic of described) {
-      result.set(topic.name, {
-        partitions: topic.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader })),
+    const broker = await anyBroker(cluster);
+    const { topicMetadata } = await broker.metadata([]);
+    for (const topic of topicMetadata) {
+      if (!wanted.has(topic.topic)) continue;
+      result.set(topic.topic, {
+        partitions: topic.partitionMetadata.map((p) => ({ partition: p.partitionId, leader: p.leader })),
       });
     }
     return result;
@@ -178,25 +204,48 @@ export class KafkajsOffsetReader implements OffsetReader {
     const cluster = await this.cluster(isolation);
     await cluster.addMultipleTargetTopics(request.map((t) => t.topic));
     const responses = await cluster.fetchTopicsOffset(request.filter((t) => t.partitions.length > 0));
-    // The internal cluster sends one ListOffsets per partition leader.
-    const leaders = new Set(
-      [...metadata.values()].flatMap((m) => m.partitions.map((p) => p.leader)).filter((l) => l >= 0),
-    );
-    this.count('ListOffsets', leaders.size);
     for (const { topic, partitions } of responses) {
       result.set(topic, new Map(partitions.map((p) => [p.partition, BigInt(p.offset)])));
     }
     return result;
   }
 
+  /** A connected kafkajs cluster per isolation level; a failure to connect says what to check. */
   private async cluster(isolation: IsolationLevel): Promise<InternalCluster> {
     const existing = this.clusters.get(isolation);
-    if (existing) return existing;
-    const cluster = createInternalCluster(this.kafka, isolation);
-    await cluster.connect();
-    this.clusters.set(isolation, cluster);
-    return cluster;
+    if (existing) return await existing;
+    const connecting = (async () => {
+      const cluster = createInternalCluster(this.kafka, isolation, (api) => this.count(api));
+      try {
+        await this.deadline(cluster.connect(), 'connecting to Kafka');
+        return cluster;
+      } catch (error) {
+        await cluster.disconnect().catch(() => undefined);
+        throw error instanceof KafkaUnavailableError
+          ? error
+          : explainConnectionFailure(this.options.connection.brokers, error);
+      }
+    })();
+    this.clusters.set(isolation, connecting);
+    connecting.catch(() => this.clusters.delete(isolation));
+    return await connecting;
   }
+}
+
+/** A broker by node id; a coordinator not in the cached metadata (a new broker) refreshes it once. */
+async function brokerById(cluster: InternalCluster, nodeId: number) {
+  try {
+    return await cluster.findBroker({ nodeId });
+  } catch {
+    await cluster.refreshMetadata();
+    return await cluster.findBroker({ nodeId });
+  }
+}
+
+function mergeInto(target: CoordinatorRead, source: CoordinatorRead): void {
+  for (const [groupId, membership] of source.memberships) target.memberships.set(groupId, membership);
+  for (const [groupId, committed] of source.committed) target.committed.set(groupId, committed);
+  for (const [groupId, failure] of source.failures) target.failures.set(groupId, failure);
 }
 
 function partitionsOf(
@@ -236,13 +285,6 @@ function partitionsOf(
     });
 }
 
-type CommittedByTopic = Map<string, Map<number, bigint>>;
-
-interface Commits {
-  readonly committed: Map<string, CommittedByTopic>;
-  readonly failures: Map<string, GroupReadResult>;
-}
-
 /** The log offsets one read fetched for every topic it measures. */
 interface ReadOffsets {
   readonly metadata: ReadonlyMap<string, TopicMeta>;
@@ -250,42 +292,63 @@ interface ReadOffsets {
   readonly starts: ReadonlyMap<string, Map<number, bigint>>;
 }
 
-/** kafkajs's fetchOffsets answer as bigint offsets; `-1` (no commit) is left out. */
-function committedOffsets(
-  topics: readonly { topic: string; partitions: readonly { partition: number; offset: string }[] }[],
-): CommittedByTopic {
-  const committed: CommittedByTopic = new Map();
-  for (const { topic, partitions } of topics) {
-    const byPartition = new Map<number, bigint>();
-    for (const { partition, offset } of partitions) if (offset !== '-1') byPartition.set(partition, BigInt(offset));
-    if (byPartition.size > 0) committed.set(topic, byPartition);
-  }
-  return committed;
-}
-
 /** The configured topics, or every topic the group has commits on or is assigned. */
 function topicsToMeasure(
   selection: GroupSelection,
   committed: CommittedByTopic | undefined,
-  description: GroupDescription | undefined,
+  membership: Membership | undefined,
 ): string[] {
   if (selection.topics && selection.topics.length > 0) return [...selection.topics];
-  const assigned = membersOf(description).flatMap((m) => m.assignment.map((a) => a.topic));
+  const members = membership?.kind === 'classic' || membership?.kind === 'consumer' ? membership.members : [];
+  const assigned = members.flatMap((m) => [...m.assignment, ...(m.targetAssignment ?? [])].map((a) => a.topic));
   return [...new Set([...(committed?.keys() ?? []), ...assigned])].sort();
+}
+
+/** The membership part of a snapshot: state, protocol, members, epochs, or a note on why they are unknown. */
+function membershipFacts(
+  group: string,
+  membership: Membership | undefined,
+): Pick<GroupSnapshot, 'state' | 'protocol' | 'members' | 'epochs' | 'note'> {
+  switch (membership?.kind) {
+    case 'classic':
+      return { state: membership.state, protocol: 'classic', members: membership.members };
+    case 'consumer':
+      return {
+        state: membership.state,
+        protocol: 'consumer',
+        members: membership.members,
+        epochs: { group: membership.groupEpoch, assignment: membership.assignmentEpoch },
+      };
+    case 'absent':
+      if (membership.consumerProtocolChecked) return { state: 'Dead', protocol: 'classic', members: [] };
+      return {
+        state: 'Unknown',
+        protocol: 'classic',
+        members: [],
+        note: `DescribeGroups reports group ${group} as Dead although it has committed offsets, and this broker does not offer ConsumerGroupDescribe (API 69): if it is a consumer-protocol (KIP-848) group its members cannot be read; enable group.coordinator.rebalance.protocols=classic,consumer (Kafka 3.7-3.9) or use Kafka 4.x`,
+      };
+    case undefined:
+      return {
+        state: 'Unknown',
+        protocol: 'classic',
+        members: [],
+        note: `no description of group ${group} was returned`,
+      };
+  }
 }
 
 /** One group's result: not found, a vanished topic named as an error, or its snapshot. */
 function groupResult(read: {
   readonly selection: GroupSelection;
-  readonly description: GroupDescription | undefined;
+  readonly membership: Membership | undefined;
   readonly committed: CommittedByTopic;
   readonly topics: readonly string[];
   readonly offsets: ReadOffsets;
   readonly observedAtMs: number;
 }): GroupReadResult {
-  const { selection, description, committed, topics, offsets } = read;
-  const state = toGroupState(description?.state);
-  if ((state === 'Dead' || description === undefined) && committed.size === 0) {
+  const { selection, membership, committed, topics, offsets } = read;
+  // Not found only when the broker says so: no classic group, no consumer-protocol group, no commits.
+  if ((membership === undefined || membership.kind === 'absent') && committed.size === 0) {
     return { kind: 'not-found', group: selection.group };
   }
   // A topic the group should be measured on that neither exists nor has commits left (Kafka
@@ -312,30 +375,9 @@ function groupResult(read: {
   const snapshot: GroupSnapshot = {
     group: selection.group,
     observedAtMs: read.observedAtMs,
-    state,
+    ...membershipFacts(selection.group, membership),
     isolation,
-    members: membersOf(description),
     partitions,
   };
   return { kind: 'ok', snapshot };
-}
-
-function membersOf(description: GroupDescription | undefined): GroupMember[] {
-  return (description?.members ?? []).map((member) => {
-    const decoded =
-      member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment) : null;
-    const assignment = Object.entries(decoded?.assignment ?? {})
-      .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }))
-      .sort((a, b) => a.topic.localeCompare(b.topic));
-    return { memberId: member.memberId, clientId: member.clientId, host: member.clientHost, assignment };
-  });
-}
-
-function toGroupState(state: string | undefined): GroupState {
-  return groupStates.find((known) => known === state) ?? 'Unknown';
-}
-
-function groupError(group: string, error: unknown): GroupReadResult {
-  const retriable = (error as { retriable?: boolean }).retriable ?? true;
-  return { kind: 'error', group, message: describeError(error), retriable };
 }

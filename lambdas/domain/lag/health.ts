@@ -187,21 +187,27 @@ export function partitionHealth(input: PartitionHealthInput, options: HealthOpti
 }
 
 /**
- * Who owns each partition, from the group description. Only a Stable group's assignment is
- * trusted; an Empty or Dead group owns nothing; while rebalancing (or Unknown) it cannot be known.
+ * Who owns each partition, from the group description. An Empty or Dead group owns nothing. A
+ * classic group's assignment is trusted only when Stable (mid-rebalance it cannot be known). A
+ * consumer-protocol group's members own their current assignment at every moment (partitions move
+ * one by one), so while it reconciles an assigned partition is owned and only the ones between
+ * owners are unknown.
  */
 export function ownershipOf(
-  snapshot: Pick<GroupSnapshot, 'state' | 'members'>,
+  snapshot: Pick<GroupSnapshot, 'state' | 'members'> & { readonly protocol?: GroupSnapshot['protocol'] },
 ): (ref: { readonly topic: string; readonly partition: number }) => Ownership {
   if (snapshot.state === 'Empty' || snapshot.state === 'Dead') return () => 'unowned';
-  if (snapshot.state !== 'Stable') return () => 'unknown';
+  const consumerProtocol = snapshot.protocol === 'consumer';
+  const moving = consumerProtocol && (snapshot.state === 'Assigning' || snapshot.state === 'Reconciling');
+  if (snapshot.state !== 'Stable' && !moving) return () => 'unknown';
   const owned = new Set<string>();
   for (const m of snapshot.members) {
     for (const tp of m.assignment) {
       for (const partition of tp.partitions) owned.add(partitionKey({ topic: tp.topic, partition }));
     }
   }
-  return (ref) => (owned.has(partitionKey(ref)) ? 'owned' : 'unowned');
+  const notOwned: Ownership = moving ? 'unknown' : 'unowned';
+  return (ref) => (owned.has(partitionKey(ref)) ? 'owned' : notOwned);
 }
 
 const groupStatusOf: Readonly<Record<PartitionStatus, GroupStatus>> = {

@@ -3,6 +3,7 @@
  * Burrow-style health, and the one-call measure step that combines them.
  */
 export * from './snapshot';
+export * from './membership';
 export * from './partition-lag';
 export * from './summary';
 export * from './history';

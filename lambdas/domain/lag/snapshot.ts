@@ -6,8 +6,28 @@
 /** How the group reads: read_committed consumers stop at the last stable offset (LSO). */
 export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
-/** Kafka's group states as the coordinator reports them, plus Unknown for anything else. */
-export type GroupState = 'Stable' | 'PreparingRebalance' | 'CompletingRebalance' | 'Empty' | 'Dead' | 'Unknown';
+/**
+ * How the group's members coordinate: the classic protocol (JoinGroup/SyncGroup, client-side
+ * assignors), or the consumer protocol of KIP-848 (Kafka 4.0+: the broker assigns, members reconcile
+ * one partition move at a time).
+ */
+export type GroupProtocol = 'classic' | 'consumer';
+
+/**
+ * Kafka's group states as the coordinator reports them, plus Unknown for anything else. Classic:
+ * PreparingRebalance, CompletingRebalance. Consumer protocol: Assigning (a new target assignment is
+ * being computed), Reconciling (members are moving to it). Both: Stable, Empty, Dead.
+ */
+export type GroupState =
+  | 'Stable'
+  | 'PreparingRebalance'
+  | 'CompletingRebalance'
+  | 'Assigning'
+  | 'Reconciling'
+  | 'NotReady'
+  | 'Empty'
+  | 'Dead'
+  | 'Unknown';
 
 /** The log's bounds for one partition, or why they could not be read. */
 export type PartitionEnd =
@@ -41,6 +61,10 @@ export interface GroupMember {
   readonly host: string;
   /** Partitions assigned to this member (empty while a rebalance is in progress or when idle). */
   readonly assignment: readonly TopicPartitions[];
+  /** Consumer protocol only: the member's epoch; it reaches the group's assignment epoch once reconciled. */
+  readonly memberEpoch?: number;
+  /** Consumer protocol only: the partitions the coordinator wants this member to own. */
+  readonly targetAssignment?: readonly TopicPartitions[];
 }
 
 export interface GroupSnapshot {
@@ -48,6 +72,11 @@ export interface GroupSnapshot {
   /** When the reader took the snapshot (epoch milliseconds, from the injected clock). */
   readonly observedAtMs: number;
   readonly state: GroupState;
+  readonly protocol: GroupProtocol;
+  /** Consumer protocol only: the group epoch and the epoch of its target assignment. */
+  readonly epochs?: { readonly group: number; readonly assignment: number };
+  /** Why the membership could not be read (members then unknown); absent when it was read. */
+  readonly note?: string;
   readonly isolation: IsolationLevel;
   readonly members: readonly GroupMember[];
   /** Every partition of every topic the group is measured on (committed-to topics, or configured ones). */

@@ -68,6 +68,12 @@ export const PolicyConfigSchema = z
      */
     rebalancePauseSeconds: nonNegativeSeconds('rebalancePauseSeconds').default(1),
     /**
+     * The same pause for a consumer-protocol (KIP-848) group, where only the partitions that move stop
+     * and the rest keep consuming. Measured by `npm run bench:rebalance -- --protocol consumer` (Kafka's
+     * Java client, Kafka 4.1.1, local broker). @default 1
+     */
+    consumerProtocolRebalancePauseSeconds: nonNegativeSeconds('consumerProtocolRebalancePauseSeconds').default(1),
+    /**
      * Seconds from asking for a task to its consuming (ECS placement, image pull, boot, group join).
      * Sizing counts the backlog that builds meanwhile. @default 60
      */

@@ -49,8 +49,17 @@ export interface TopicObservation {
   readonly partitionsWithoutCommit: number;
 }
 
-/** Kafka's group states as the coordinator reports them, plus Unknown. */
-export type GroupStateName = 'Stable' | 'PreparingRebalance' | 'CompletingRebalance' | 'Empty' | 'Dead' | 'Unknown';
+/** Kafka's group states as the coordinator reports them (classic and consumer protocol), plus Unknown. */
+export type GroupStateName =
+  | 'Stable'
+  | 'PreparingRebalance'
+  | 'CompletingRebalance'
+  | 'Assigning'
+  | 'Reconciling'
+  | 'NotReady'
+  | 'Empty'
+  | 'Dead'
+  | 'Unknown';
 
 /**
  * How trustworthy this tick's lag is: `partial` = some partitions unreadable (lag is a lower bound),
@@ -62,6 +71,13 @@ export interface GroupObservation {
   readonly state: GroupStateName;
   readonly members: number;
   readonly freshness: DataFreshness;
+  /** The group's rebalance protocol: 'consumer' is KIP-848 (broker-side assignment). @default 'classic' */
+  readonly protocol?: 'classic' | 'consumer';
+  /**
+   * Consumer protocol: every member's epoch equals the target assignment's epoch and it owns exactly
+   * its target partitions (computed by the lag engine's `isReconciled`). @default true
+   */
+  readonly reconciled?: boolean;
 }
 
 /** The ECS service (or local process pool) the group runs on. */

@@ -3,6 +3,7 @@
  * and the simulator share.
  */
 import type { GroupMeasurement, TopicScalingInputs } from '../lag/measure';
+import { isReconciled } from '../lag/membership';
 import { isKnownLag } from '../lag/partition-lag';
 import type { Rate } from '../lag/rates';
 import type { TargetMeasurement } from '../lag/targets';
@@ -35,7 +36,15 @@ export function observe(
   const topics = measurement.lag.scaling.map((s) => topicObservation(measurement.lag, s));
   const stale = now !== undefined && now - measurement.lag.observedAtMs > STALE_READ_MS;
   const freshness: DataFreshness = stale ? 'stale' : summary.lagIsLowerBound ? 'partial' : 'complete';
-  return { topics, group: { state: summary.state, members: summary.memberCount, freshness }, service };
+  const { snapshot } = measurement;
+  const group = {
+    state: summary.state,
+    members: summary.memberCount,
+    freshness,
+    protocol: snapshot.protocol,
+    reconciled: isReconciled(snapshot),
+  };
+  return { topics, group, service };
 }
 
 /** One topic as the policy reads it: lag, rates, the capacity evidence and the hottest partition. */

@@ -17,12 +17,14 @@ export interface SettleState {
   readonly timedOut: boolean;
 }
 
-/** A steady service whose group has one member per running task (none when it runs none). */
+/** A steady service whose group has one member per running task (none when it runs none), reconciled when KIP-848. */
 export function isSettled(observation: PolicyObservation): boolean {
   const { group, service } = observation;
   const serviceSteady = service.running === service.desired && service.pending === 0 && service.deploymentSteady;
   if (!serviceSteady) return false;
   if (service.desired === 0) return group.members === 0;
+  // A consumer-protocol (KIP-848) group moves partitions member by member: settled once all reconciled.
+  if (group.protocol === 'consumer' && group.reconciled !== true) return false;
   return group.state === 'Stable' && group.members === service.running;
 }
 

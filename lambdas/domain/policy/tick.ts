@@ -68,9 +68,20 @@ export function observedTotals(observation: PolicyObservation): ObservedTotals {
   };
 }
 
+/** The config with the pause of the group's own protocol as `rebalancePauseSeconds`. */
+export function withProtocolPause(
+  config: PolicyConfig,
+  protocol: PolicyObservation['group']['protocol'],
+): PolicyConfig {
+  return protocol === 'consumer'
+    ? { ...config, rebalancePauseSeconds: config.consumerProtocolRebalancePauseSeconds }
+    : config;
+}
+
 /** Read a tick once: its totals, the allowed task range and the settle state. */
 export function readTick(input: PolicyInput, now: number): TickContext {
-  const { observation, memory, config } = input;
+  const { observation, memory } = input;
+  const config = withProtocolPause(input.config, observation.group.protocol);
   const partitionCounts = observation.topics.map((topic) => topic.partitions);
   return {
     observation,

@@ -50,6 +50,7 @@ export function group(
     group: 'billing',
     observedAtMs: T0,
     state: 'Stable',
+    protocol: 'classic',
     isolation: 'read_committed',
     members: [],
     partitions,

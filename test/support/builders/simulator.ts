@@ -113,6 +113,7 @@ export function clusterView(options: {
     observedAtMs: nowMs,
     state: 'Stable' as const,
     isolation: 'read_uncommitted' as const,
+    protocol: 'classic' as const,
     members: memberList,
     partitions: snapshotPartitions,
   };

@@ -8,6 +8,7 @@ const snapshot: GroupSnapshot = {
   group: 'billing',
   observedAtMs: now,
   state: 'Empty',
+  protocol: 'classic',
   isolation: 'read_uncommitted',
   members: [],
   partitions: [

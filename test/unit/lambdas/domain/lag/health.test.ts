@@ -287,6 +287,30 @@ describe('ownershipOf', () => {
     ],
     ['completing rebalance', { state: 'CompletingRebalance', members }, { topic: TOPIC, partition: 0 }, 'unknown'],
     ['unknown state', { state: 'Unknown', members }, { topic: TOPIC, partition: 0 }, 'unknown'],
+    [
+      'consumer protocol, Reconciling: a member’s current partition is owned (partitions move one by one)',
+      { state: 'Reconciling', protocol: 'consumer', members },
+      { topic: TOPIC, partition: 1 },
+      'owned',
+    ],
+    [
+      'consumer protocol, Reconciling: a partition between owners is unknown, never STOP',
+      { state: 'Reconciling', protocol: 'consumer', members },
+      { topic: TOPIC, partition: 2 },
+      'unknown',
+    ],
+    [
+      'consumer protocol, Assigning: the current assignment still holds',
+      { state: 'Assigning', protocol: 'consumer', members },
+      { topic: OTHER_TOPIC, partition: 0 },
+      'owned',
+    ],
+    [
+      'consumer protocol, Stable, not assigned to anyone',
+      { state: 'Stable', protocol: 'consumer', members },
+      { topic: TOPIC, partition: 2 },
+      'unowned',
+    ],
   ])('%s', (_name, snapshot, ref, expected) => {
     expect(ownershipOf(snapshot)(ref)).toBe(expected);
   });

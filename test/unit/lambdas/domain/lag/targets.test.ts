@@ -6,6 +6,7 @@ const snapshot = (atMs: number, end: bigint): GroupSnapshot => ({
   group: 'billing',
   observedAtMs: atMs,
   state: 'Stable',
+  protocol: 'classic',
   isolation: 'read_uncommitted',
   members: [],
   partitions: [

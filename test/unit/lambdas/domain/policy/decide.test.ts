@@ -384,3 +384,25 @@ describe('decideScaling: memory and explanations', () => {
     expect(decision.inputs.capPartitions).toBe(16);
   });
 });
+
+describe('decideScaling: consumer-protocol (KIP-848) groups', () => {
+  const lagging = [busy({ scalableLag: 12_000, maxPartitionLag: 1000 })];
+  const kip848 = (reconciled: boolean, state: 'Stable' | 'Reconciling' = 'Stable') =>
+    observation(2, lagging, { group: { protocol: 'consumer', reconciled, state } });
+
+  it.each<[string, ReturnType<typeof observation>, 'scale' | 'hold', PolicyRule]>([
+    ['settled: Stable, members = tasks, every member reconciled', kip848(true), 'scale', 'drain-target'],
+    ['members still moving to the target assignment', kip848(false, 'Reconciling'), 'hold', 'settling'],
+    ['Stable but a member is behind the assignment epoch', kip848(false), 'hold', 'settling'],
+  ])('%s', (_name, obs, kind, rule) => {
+    const { decision } = decideScaling(input(obs, known()), NOW);
+    expect({ kind: decision.kind, rule: decision.rule }).toEqual({ kind, rule });
+  });
+
+  it('weighs the consumer protocol’s own pause, not the classic one', () => {
+    const cfg = config({ rebalancePauseSeconds: 30, consumerProtocolRebalancePauseSeconds: 0 });
+    const classic = decideScaling(input(observation(2, lagging), known(), cfg), NOW).decision;
+    const consumer = decideScaling(input(kip848(true), known(), cfg), NOW).decision;
+    expect(classic.inputs.drainSecondsRecommended).toBeGreaterThan((consumer.inputs.drainSecondsRecommended ?? 0) + 29);
+  });
+});

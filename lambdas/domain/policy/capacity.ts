@@ -1,102 +1,180 @@
 /**
- * Per-task capacity (msg/s) per topic: measured from this tick's consumption rate when the rate can be
- * trusted, else remembered from an earlier busy period. Sizing by drain time needs it for every topic.
+ * Per-task capacity (msg/s) per topic, the number drain-time sizing divides by. It is learned only
+ * from saturated members (queued work at every point of a settled rate window), kept as a few samples
+ * whose median is the estimate, and forgotten a day after the last sample.
  */
 import type { PolicyConfig } from './config';
-import type { PolicyMemory, TopicObservation } from './input';
+import type { CapacitySample, PolicyMemory, TopicObservation } from './input';
 import type { TopicLoad } from './sizing';
 
-/** A topic counts as busy (its consumers never waited for data) with at least this much queued work. */
-export const BUSY_BACKLOG_SECONDS = 15;
+/** Capacity samples kept per topic: the estimate is their median, so one odd window cannot move it. */
+export const CAPACITY_SAMPLES = 5;
 
-/** This tick's capacity estimate and the estimates to remember. */
+/** A sample older than this no longer counts: the estimate decays to unknown when nothing re-measures it. */
+export const CAPACITY_SAMPLE_MAX_AGE_MS = 24 * 3_600_000;
+
+/** This tick's capacity estimate and what to remember. */
 export interface Capacity {
   /** Capacity estimate per topic (msg/s per task), undefined where none is known. */
   readonly perTopic: readonly (number | undefined)[];
+  /** The estimate per topic, as remembered (the decision log reads it). */
   readonly remembered: Readonly<Record<string, number>>;
+  readonly samples: Readonly<Record<string, readonly CapacitySample[]>>;
 }
 
-/** How far this tick's per-task rate can be trusted. */
+/** Whether this tick's member rates may be taken as capacity samples. */
 export interface RateTrust {
-  /** Settled for a whole rate window: the rate is the group's capacity if the topic was busy. */
+  /**
+   * Settled for a whole rate window: same members, same assignment, no rebalance pause inside it,
+   * so a saturated member's rate is what one task can do.
+   */
   readonly exact: boolean;
-  /**
-   * No scale-in inside the window: the rate can only understate capacity (a pause or a later join
-   * lowers it), so a busy rate may raise the remembered capacity. After a scale-in the window's
-   * consumption was done by more members than are counted now, which would overstate it.
-   */
-  readonly lowerBound: boolean;
-  /**
-   * Factor for a window that held one rebalance pause (window / (window - pause)): the group stood
-   * still for the pause, which is not slowness. 1 when the group was settled for the whole window.
-   */
-  readonly pauseCorrection: number;
 }
 
-/** The trust this tick's rates earn from how long the group has been settled and its last scale-in. */
+/** The trust this tick's rates earn from how long the group has been settled. */
 export function rateTrust(
-  history: Pick<PolicyMemory, 'settledSinceMs' | 'lastAction'>,
-  config: Pick<PolicyConfig, 'rateWindowSeconds' | 'rebalancePauseSeconds'>,
+  history: Pick<PolicyMemory, 'settledSinceMs'>,
+  config: Pick<PolicyConfig, 'rateWindowSeconds'>,
   now: number,
 ): RateTrust {
   const windowMs = config.rateWindowSeconds * 1000;
-  const exact = history.settledSinceMs !== undefined && now - history.settledSinceMs >= windowMs;
-  const lastScaleInMs = history.lastAction?.direction === 'in' ? history.lastAction.atMs : undefined;
-  const pauseFree = exact || config.rateWindowSeconds <= config.rebalancePauseSeconds;
-  return {
-    exact,
-    lowerBound: lastScaleInMs === undefined || now - lastScaleInMs >= windowMs,
-    pauseCorrection: pauseFree
-      ? 1
-      : config.rateWindowSeconds / (config.rateWindowSeconds - config.rebalancePauseSeconds),
-  };
+  return { exact: history.settledSinceMs !== undefined && now - history.settledSinceMs >= windowMs };
+}
+
+function median(values: readonly number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return undefined;
+  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** The samples remembered for a topic; a state from before samples existed seeds one from its estimate. */
+function rememberedSamples(memory: PolicyMemory, topic: string, now: number): readonly CapacitySample[] {
+  const samples = memory.capacitySamples?.[topic];
+  if (samples !== undefined) return samples.filter((sample) => now - sample.atMs <= CAPACITY_SAMPLE_MAX_AGE_MS);
+  const legacy = memory.capacityPerTask[topic];
+  return legacy === undefined ? [] : [{ atMs: now, perSecond: legacy }];
 }
 
 /**
- * A caught-up group consumes only what is produced, so its measured rate says little about capacity;
- * only a busy topic's rate measures it. Remembered capacity is replaced by an exact busy rate and
- * raised by a lower-bound one, so one well-measured busy period keeps serving after the group drains.
+ * This tick's sample for a topic, if any: the saturated members' median rate over a settled window,
+ * or, when no member was saturated, the fastest member's rate if it beats the estimate (a task did at
+ * least that much, so the estimate was too low). Never a rate from a window with silence or idle members.
+ */
+function sampleOf(topic: TopicObservation, estimate: number | undefined, trust: RateTrust): number | undefined {
+  if (!trust.exact) return undefined;
+  if (topic.saturatedRatePerTask !== undefined && topic.saturatedRatePerTask > 0) return topic.saturatedRatePerTask;
+  const fastest = topic.fastestMemberRate;
+  return fastest !== undefined && estimate !== undefined && fastest > estimate ? fastest : undefined;
+}
+
+/**
+ * Per-task capacity per topic: the median of the last {@link CAPACITY_SAMPLES} samples, each taken
+ * only from members that had queued work for a whole settled window (see `sampleOf`).
  */
 export function estimateCapacity(
   topics: readonly TopicObservation[],
   memory: PolicyMemory,
   trust: RateTrust,
-  members: number,
+  now: number,
 ): Capacity {
-  const remembered: Record<string, number> = { ...memory.capacityPerTask };
+  const remembered: Record<string, number> = {};
+  const samples: Record<string, readonly CapacitySample[]> = {};
   const perTopic = topics.map((topic) => {
-    const measured = topic.consumptionRatePerTask;
-    const known = remembered[topic.topic];
-    if (measured === undefined || measured <= 0) return known;
-    const busy = topic.scalableLag >= measured * Math.max(members, 1) * BUSY_BACKLOG_SECONDS;
-    if (busy && trust.exact) {
-      remembered[topic.topic] = measured;
-      return measured;
-    }
-    if (busy && trust.lowerBound) {
-      const raised = Math.max(known ?? 0, measured * trust.pauseCorrection);
-      remembered[topic.topic] = raised;
-      return raised;
-    }
-    return known === undefined ? undefined : Math.max(known, measured);
+    const kept = rememberedSamples(memory, topic.topic, now);
+    const sample = sampleOf(topic, median(kept.map((s) => s.perSecond)), trust);
+    const next = sample === undefined ? kept : [...kept, { atMs: now, perSecond: sample }].slice(-CAPACITY_SAMPLES);
+    const estimate = median(next.map((s) => s.perSecond));
+    if (next.length > 0) samples[topic.topic] = next;
+    if (estimate !== undefined) remembered[topic.topic] = estimate;
+    return estimate;
   });
-  return { perTopic, remembered };
+  return { perTopic, remembered, samples };
 }
 
-/** The topics as drain-time sizing sees them; undefined unless every topic has a capacity and a production rate. */
-export function toLoads(topics: readonly TopicObservation[], capacity: Capacity): readonly TopicLoad[] | undefined {
-  const loads: TopicLoad[] = [];
-  for (const [index, topic] of topics.entries()) {
+/**
+ * A partition no count can drain: it alone produces more than one task consumes at the target
+ * utilization. Its lag is named, not chased: sizing leaves it out and serves the rest of the group.
+ */
+export interface HotPartition {
+  readonly topic: string;
+  /** Its production (msg/s) against one task's capacity (msg/s). */
+  readonly productionRate: number;
+  readonly capacityPerTask: number;
+  readonly lag: number;
+}
+
+/** The unfixable hot partition of each topic that has one (given its capacity). */
+export function unfixableHotPartitions(
+  topics: readonly TopicObservation[],
+  capacity: Capacity,
+  utilization: number,
+): readonly HotPartition[] {
+  return topics.flatMap((topic, index) => {
     const capacityPerTask = capacity.perTopic[index];
-    if (capacityPerTask === undefined || topic.productionRate === undefined) return undefined;
-    loads.push({
+    const hot = topic.hottestPartition;
+    if (capacityPerTask === undefined || hot === undefined || topic.partitions <= 1) return [];
+    if (hot.productionRate <= capacityPerTask * utilization) return [];
+    return [{ topic: topic.topic, productionRate: hot.productionRate, capacityPerTask, lag: hot.lag }];
+  });
+}
+
+/** One topic's load for sizing: forecast production, and without its unfixable hot partition. */
+function loadOf(
+  topic: TopicObservation,
+  capacityPerTask: number,
+  production: number,
+  hot: HotPartition | undefined,
+): TopicLoad {
+  // The forecast scales the topic's rate; the hottest partition's share of it stays what it is now.
+  const scale = topic.productionRate !== undefined && topic.productionRate > 0 ? production / topic.productionRate : 1;
+  if (hot === undefined) {
+    return {
       partitions: topic.partitions,
       scalableLag: topic.scalableLag,
       maxPartitionLag: topic.maxPartitionLag,
-      productionRate: topic.productionRate,
-      maxPartitionProductionRate: topic.maxPartitionProductionRate,
+      productionRate: production,
+      maxPartitionProductionRate:
+        topic.maxPartitionProductionRate === undefined ? undefined : topic.maxPartitionProductionRate * scale,
       capacityPerTask,
-    });
+    };
+  }
+  const rest = Math.max(topic.partitions - 1, 1);
+  const restLag = Math.max(0, topic.scalableLag - hot.lag);
+  return {
+    partitions: rest,
+    scalableLag: restLag,
+    // The rest is taken as even: the second-hottest partition is not known.
+    maxPartitionLag: restLag / rest,
+    productionRate: Math.max(0, production - hot.productionRate * scale),
+    maxPartitionProductionRate: undefined,
+    capacityPerTask,
+  };
+}
+
+/**
+ * The topics as drain-time sizing sees them (production as forecast, unfixable hot partitions left
+ * out); undefined unless every topic has a capacity and a production forecast.
+ */
+export function toLoads(
+  topics: readonly TopicObservation[],
+  capacity: Capacity,
+  production: readonly (number | undefined)[],
+  hot: readonly HotPartition[] = [],
+): readonly TopicLoad[] | undefined {
+  const loads: TopicLoad[] = [];
+  for (const [index, topic] of topics.entries()) {
+    const capacityPerTask = capacity.perTopic[index];
+    const forecast = production[index];
+    if (capacityPerTask === undefined || forecast === undefined) return undefined;
+    loads.push(
+      loadOf(
+        topic,
+        capacityPerTask,
+        forecast,
+        hot.find((h) => h.topic === topic.topic),
+      ),
+    );
   }
   return loads;
 }

@@ -3,7 +3,8 @@
  * capacity, loads, the recommendation and its rule, the drain numbers, the memory to persist and the
  * stabilization window. Every gate after sizing reads it; none recomputes.
  */
-import { estimateCapacity, rateTrust, smallestCapacity, toLoads } from './capacity';
+import { estimateCapacity, rateTrust, smallestCapacity, toLoads, unfixableHotPartitions } from './capacity';
+import { forecastProduction } from './forecast';
 import type { DecisionInputs, PolicyMemory } from './input';
 import { recommend, type Sizing } from './recommendation';
 import { drainSeconds, drainSecondsAfterChange, type TopicLoad } from './sizing';
@@ -47,10 +48,13 @@ export function drainNumbers(
 export function sizeTick(tick: TickContext): DecisionContext {
   const { observation, memory, config, now, settle } = tick;
   const { topics, group } = observation;
-  const trust = rateTrust({ settledSinceMs: settle.settledSinceMs, lastAction: memory.lastAction }, config, now);
-  const capacity = estimateCapacity(topics, memory, trust, group.members);
-  const loads = toLoads(topics, capacity);
-  const sizing = recommend(tick, loads);
+  const trust = rateTrust({ settledSinceMs: settle.settledSinceMs }, config, now);
+  const capacity = estimateCapacity(topics, memory, trust, now);
+  const production = topics.map((topic) => forecastProduction(topic, config.drainTargetSeconds)?.perSecond);
+  const hot = unfixableHotPartitions(topics, capacity, config.targetUtilization);
+  const loads = toLoads(topics, capacity, production, hot);
+  const lowerBoundCapacity = topics.map((topic) => (trust.exact ? topic.fastestMemberRate : undefined));
+  const sizing = recommend(tick, { loads, hot, lowerBoundCapacity, production });
   const windowMs = config.scaleInStabilizationSeconds * 1000;
   const latest = { atMs: now, tasks: sizing.recommended };
   const recommendations = recordRecommendation(memory.recommendations, latest, group.freshness, windowMs);
@@ -60,7 +64,14 @@ export function sizeTick(tick: TickContext): DecisionContext {
     ...sizing,
     loads,
     numbers: drainNumbers(tick, loads, smallestCapacity(capacity), sizing.recommended),
-    next: { ...memory, recommendations, settleWaitStartMs, settledSinceMs, capacityPerTask: capacity.remembered },
+    next: {
+      ...memory,
+      recommendations,
+      settleWaitStartMs,
+      settledSinceMs,
+      capacityPerTask: capacity.remembered,
+      capacitySamples: capacity.samples,
+    },
     stabilized: stabilizedRecommendation(recommendations, now, windowMs),
     sinceLastActionMs: memory.lastAction === undefined ? Infinity : now - memory.lastAction.atMs,
   };

@@ -126,6 +126,14 @@ export interface PolicyMemory {
    * A caught-up group consumes only what is produced, so its rate would understate capacity.
    */
   readonly capacityPerTask: Readonly<Record<string, number>>;
+  /** The capacity samples behind each estimate, newest last (absent in states saved before samples). */
+  readonly capacitySamples?: Readonly<Record<string, readonly CapacitySample[]>>;
+}
+
+/** One capacity measurement: a saturated member's rate (msg/s per task) at a time. */
+export interface CapacitySample {
+  readonly atMs: number;
+  readonly perSecond: number;
 }
 
 /** The memory of a target never seen before. */
@@ -135,6 +143,7 @@ export const emptyPolicyMemory: PolicyMemory = {
   settleWaitStartMs: undefined,
   settledSinceMs: undefined,
   capacityPerTask: {},
+  capacitySamples: {},
 };
 
 /** All the policy needs for one decision. */
@@ -153,6 +162,8 @@ export type PolicyRule =
   | 'scale-to-zero' // idle: stop all tasks
   | 'drain-target' // rate-based sizing (measured capacity) asked for a change
   | 'lag-threshold' // fallback sizing (no capacity known) asked for a change
+  | 'hot-partition' // a partition no count can drain: sized for the rest of the group, held there
+  | 'behind' // late (time lag past the drain target) or falling behind while sizing says it fits: one step more
   | 'at-target' // the recommendation equals the current count
   | 'not-worth-rebalance' // a scale-out would save less drain time than the pause costs
   | 'scale-out-cooldown'

@@ -6,11 +6,15 @@
 import { usefulAtLeast } from './assignment';
 import type { TaskBounds } from './bounds';
 import type { PolicyRule } from './input';
+import { toLoads, type HotPartition } from './capacity';
 import { sizeForDrainTarget, type TopicLoad } from './sizing';
 import type { TickContext } from './tick';
 
 /** The rules sizing can name: how the recommendation was reached. */
-export type SizingRule = Extract<PolicyRule, 'scale-to-zero' | 'drain-target' | 'lag-threshold' | 'activation'>;
+export type SizingRule = Extract<
+  PolicyRule,
+  'scale-to-zero' | 'drain-target' | 'lag-threshold' | 'activation' | 'hot-partition' | 'behind'
+>;
 
 /** What sizing alone would run, and by which rule. */
 export interface Sizing {
@@ -19,6 +23,17 @@ export interface Sizing {
   readonly sizingRule: SizingRule;
   /** False when no count meets both the utilization and the drain target (drain-target sizing only). */
   readonly meetsTarget: boolean;
+  /** Why, in words, when the rule needs more than its name (hot partitions, falling behind). */
+  readonly reason?: string;
+}
+
+/** What sizing reads besides the tick: the loads and the partitions it leaves out. */
+export interface SizingInputs {
+  readonly loads: readonly TopicLoad[] | undefined;
+  readonly hot: readonly HotPartition[];
+  /** A capacity a task has certainly shown this tick (msg/s, fastest member over a settled window). */
+  readonly lowerBoundCapacity: readonly (number | undefined)[];
+  readonly production: readonly (number | undefined)[];
 }
 
 /** Idle: scaleToZero is on, the lag is within activationLag and no topic produces anything. */
@@ -45,31 +60,91 @@ export function sizeByDrainTarget(tick: TickContext, loads: readonly TopicLoad[]
   return { recommended: sizing.tasks, sizingRule: 'drain-target', meetsTarget: sizing.meetsTarget };
 }
 
-/** Until a capacity is known: ceil(lag / lagPerTaskThreshold), snapped up to a useful count. */
-export function sizeByLagThreshold(tick: TickContext): Sizing {
+/**
+ * Until a capacity is known: ceil(lag / lagPerTaskThreshold) snapped up to a useful count, never
+ * fewer than now (a scale-in needs a measured capacity), unless a capacity a task has certainly
+ * shown (the fastest member over a settled window) already sizes the group below the current count.
+ */
+export function sizeByLagThreshold(tick: TickContext, inputs: SizingInputs): Sizing {
   const { partitionCounts, config, current, bounds, totals } = tick;
   const byLag =
     usefulAtLeast(partitionCounts, Math.ceil(totals.scalableLag / config.lagPerTaskThreshold)) ?? bounds.upper;
-  // Old data behind a threshold set too high: the time lag still says the group is late.
-  const late = totals.timeLagSeconds !== undefined && totals.timeLagSeconds > config.drainTargetSeconds;
-  const recommended = late && byLag <= current ? (usefulAtLeast(partitionCounts, current + 1) ?? byLag) : byLag;
-  return { recommended, sizingRule: 'lag-threshold', meetsTarget: true };
+  if (byLag > current) return { recommended: byLag, sizingRule: 'lag-threshold', meetsTarget: true };
+  const conservative = conservativeLoads(tick, inputs);
+  const bySeen = conservative === undefined ? current : sizeByDrainTarget(tick, conservative).recommended;
+  return { recommended: Math.min(current, Math.max(byLag, bySeen)), sizingRule: 'lag-threshold', meetsTarget: true };
 }
+
+/** The loads with the lower-bound capacity: sizing on them can only overstate the tasks needed. */
+function conservativeLoads(tick: TickContext, inputs: SizingInputs): readonly TopicLoad[] | undefined {
+  const capacities = inputs.lowerBoundCapacity;
+  if (capacities.some((c) => c === undefined || c <= 0)) return undefined;
+  return toLoads(tick.observation.topics, { perTopic: capacities, remembered: {}, samples: {} }, inputs.production);
+}
+
+/**
+ * Late, or falling behind: the time lag (without unfixable hot partitions) is past the drain target,
+ * or the group consumes clearly less than is produced while a backlog of more than a poll's worth waits.
+ */
+export function behindSchedule(tick: TickContext, hot: readonly HotPartition[]): string | undefined {
+  const { config } = tick;
+  for (const topic of tick.observation.topics) {
+    const excluded = hot.some((h) => h.topic === topic.topic);
+    const timeLag = excluded ? topic.timeLagSecondsWithoutHottest : topic.timeLagSeconds;
+    if (timeLag !== undefined && timeLag > config.drainTargetSeconds) {
+      return `${topic.topic}: time lag ${timeLag.toFixed(0)} s above the drain target ${config.drainTargetSeconds} s`;
+    }
+    const { productionRate, consumptionRate } = topic;
+    const backlog = topic.scalableLag - (excluded ? (topic.hottestPartition?.lag ?? 0) : 0);
+    const falling =
+      productionRate !== undefined &&
+      consumptionRate !== undefined &&
+      consumptionRate < productionRate * FALLING_BEHIND_RATIO &&
+      backlog > productionRate * config.rateWindowSeconds;
+    if (falling) {
+      return `${topic.topic}: consumes ${consumptionRate.toFixed(0)}/s of ${productionRate.toFixed(0)}/s produced with ${backlog} waiting`;
+    }
+  }
+  return undefined;
+}
+
+/** Consumption below this share of production, with a backlog, is falling behind. */
+export const FALLING_BEHIND_RATIO = 0.9;
 
 /** A non-zero recommendation inside the task range (zero stays zero: only idle sizing asks for it). */
 export function clampToBounds(recommended: number, bounds: TaskBounds): number {
   return recommended === 0 ? 0 : Math.min(bounds.upper, Math.max(bounds.lower, recommended, 1));
 }
 
-/** Recommend a task count for this tick: by the first sizing rule that applies, inside the task range. */
-export function recommend(tick: TickContext, loads: readonly TopicLoad[] | undefined): Sizing {
-  const sized: Sizing = isIdle(tick)
-    ? { recommended: 0, sizingRule: 'scale-to-zero', meetsTarget: true }
-    : loads !== undefined
-      ? sizeByDrainTarget(tick, loads)
-      : sizeByLagThreshold(tick);
-  const recommended = clampToBounds(sized.recommended, tick.bounds);
+/** The first sizing rule that applies: idle, drain target (serving the rest around hot partitions), lag threshold. */
+function sizeFirst(tick: TickContext, inputs: SizingInputs): Sizing {
+  if (isIdle(tick)) return { recommended: 0, sizingRule: 'scale-to-zero', meetsTarget: true };
+  if (inputs.loads === undefined) return sizeByLagThreshold(tick, inputs);
+  const sized = sizeByDrainTarget(tick, inputs.loads);
+  if (inputs.hot.length === 0) return sized;
+  const names = inputs.hot.map(
+    (h) => `${h.topic} (${h.productionRate.toFixed(0)}/s > ${h.capacityPerTask.toFixed(0)}/s per task)`,
+  );
+  return {
+    ...sized,
+    sizingRule: 'hot-partition',
+    reason: `no count drains the hottest partition of ${names.join(', ')}`,
+  };
+}
+
+/**
+ * Recommend a task count for this tick: by the first sizing rule that applies, inside the task range;
+ * one useful step more when the group is late or falling behind and sizing says it fits.
+ */
+export function recommend(tick: TickContext, inputs: SizingInputs): Sizing {
+  const sized = sizeFirst(tick, inputs);
+  let result: Sizing = { ...sized, recommended: clampToBounds(sized.recommended, tick.bounds) };
+  const behind = sized.sizingRule === 'scale-to-zero' ? undefined : behindSchedule(tick, inputs.hot);
+  if (behind !== undefined && result.recommended <= tick.current && tick.current < tick.bounds.upper) {
+    const step = usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper;
+    result = { ...result, recommended: clampToBounds(step, tick.bounds), sizingRule: 'behind', reason: behind };
+  }
   // Starting a stopped group is its own rule, whatever sized it, so the log says why tasks appeared.
-  const starts = tick.current === 0 && recommended > 0 && sized.sizingRule !== 'scale-to-zero';
-  return { ...sized, recommended, sizingRule: starts ? 'activation' : sized.sizingRule };
+  const starts = tick.current === 0 && result.recommended > 0 && result.sizingRule !== 'scale-to-zero';
+  return starts ? { ...result, sizingRule: 'activation' } : result;
 }

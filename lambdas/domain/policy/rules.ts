@@ -53,18 +53,29 @@ export function settling(tick: TickContext): PolicyOutcome | undefined {
 
 /** The recommendation is the current count: nothing to change. */
 export function atTarget(context: DecisionContext): PolicyOutcome | undefined {
-  const { recommended, current, sizingRule } = context;
+  const { recommended, current, sizingRule, reason } = context;
   if (recommended !== current) return undefined;
+  // Held because a partition no count drains: say so under its own rule, with the partition named.
+  if (sizingRule === 'hot-partition')
+    return holdAfterSizing(context, 'hot-partition', `${reason ?? ''}; ${current} tasks serve the rest`);
   return holdAfterSizing(context, 'at-target', `${sizingRule}: ${current} tasks fit`);
 }
 
 // Scale-out gates: the recommendation is above the current count.
 
-/** At zero tasks with the lag within activationLag: stay stopped. */
+/**
+ * At zero tasks with the lag within activationLag: stay stopped. Not when records are produced to
+ * partitions the group never committed on: under `latest` their lag reads 0 however much arrives, and
+ * what is produced before the first commit is skipped, so waiting for lag would wait forever.
+ */
 export function belowActivationLag(context: DecisionContext): PolicyOutcome | undefined {
   const { current, config } = context;
   const { scalableLag } = context.totals;
   if (!(current === 0 && scalableLag <= config.activationLag)) return undefined;
+  const producedUncommitted = context.observation.topics.some(
+    (topic) => topic.partitionsWithoutCommit > 0 && (topic.productionRate ?? 0) > 0,
+  );
+  if (producedUncommitted) return undefined;
   return holdAfterSizing(context, 'activation', `lag ${scalableLag} <= activationLag ${config.activationLag}`);
 }
 
@@ -81,8 +92,10 @@ export function scaleOutCooldown(context: DecisionContext): PolicyOutcome | unde
  * step than the step's rebalance pause costs: skip it.
  */
 export function notWorthRebalance(context: DecisionContext): PolicyOutcome | undefined {
-  const { loads, current, config, meetsTarget } = context;
+  const { loads, current, config, meetsTarget, sizingRule } = context;
   const { drainSecondsNow, drainSecondsRecommended } = context.numbers;
+  // Late or falling behind: the drain target is already missed, so the step is worth its pause.
+  if (sizingRule === 'behind') return undefined;
   if (loads === undefined || drainSecondsNow === undefined || drainSecondsRecommended === undefined) return undefined;
   // A count that falls behind production must grow, whatever the pause costs.
   if (!(current > 0 && keepsUp(loads, current, config.targetUtilization))) return undefined;
@@ -100,12 +113,13 @@ export function notWorthRebalance(context: DecisionContext): PolicyOutcome | und
 
 /** Scale out toward the recommendation, at most maxStepUp at a time (from zero: straight to it). */
 export function scaleOut(context: DecisionContext): PolicyOutcome {
-  const { current, recommended, sizingRule, partitionCounts, config, bounds } = context;
+  const { current, recommended, sizingRule, partitionCounts, config, bounds, reason } = context;
   const to =
     current === 0
       ? recommended
       : boundStep(partitionCounts, { from: current, to: recommended, maxStep: config.maxStepUp }, bounds);
-  return scaleAfterSizing(context, sizingRule, to, `${sizingRule} recommends ${recommended}`);
+  const why = reason === undefined ? '' : `: ${reason}`;
+  return scaleAfterSizing(context, sizingRule, to, `${sizingRule} recommends ${recommended}${why}`);
 }
 
 // Scale-in gates: the recommendation is below the current count.

@@ -146,11 +146,48 @@ export interface PartitionHealthInput {
   /** Its history, oldest first, including the observation `lag` came from. */
   readonly points: readonly OffsetPoint[];
   readonly ownership: Ownership;
+  /**
+   * Whether any other partition of the group committed after `atMs` (epoch ms). With it, a partition
+   * whose commit froze while others moved on is STALL as soon as the freeze spans a minimal window,
+   * without waiting for an older zero-lag point to leave the window. A consumer that commits rarely
+   * commits all its partitions together, so it never looks like this.
+   */
+  readonly othersCommittedSince?: (atMs: number) => boolean;
+}
+
+/**
+ * When the newest run of points with the same commit and a backlog began, and how many points it
+ * holds; undefined when the newest point has no backlog or no commit.
+ */
+function frozenRun(window: readonly OffsetPoint[], allowedLag: bigint): { startMs: number; points: number } | undefined {
+  const last = window.at(-1);
+  if (last?.committed === undefined) return undefined;
+  let start: OffsetPoint | undefined;
+  let points = 0;
+  for (let index = window.length - 1; index >= 0; index -= 1) {
+    const point = window[index];
+    const lag = point === undefined ? undefined : pointLag(point);
+    if (point?.committed !== last.committed || lag === undefined || lag <= allowedLag) break;
+    start = point;
+    points += 1;
+  }
+  return start === undefined ? undefined : { startMs: start.atMs, points };
 }
 
 /** A point count from options: at least 2 (a window of one shows no movement), default when NaN. */
 function count(value: number | undefined, fallback: number): number {
   return value === undefined || Number.isNaN(value) ? fallback : Math.max(2, Math.floor(value));
+}
+
+/** Frozen with a backlog for at least `minPoints` points while another partition of the group committed. */
+function stuckWhileOthersMove(
+  input: PartitionHealthInput,
+  window: readonly OffsetPoint[],
+  allowedLag: bigint,
+  minPoints: number,
+): boolean {
+  const run = frozenRun(window, allowedLag);
+  return run !== undefined && run.points >= minPoints && input.othersCommittedSince?.(run.startMs) === true;
 }
 
 /** The health of one partition over the newest `windowPoints` of its history. */
@@ -166,6 +203,7 @@ export function partitionHealth(input: PartitionHealthInput, options: HealthOpti
     if (!isKnownLag(lag)) return 'unavailable';
     if (lag.lag <= allowedLag) return 'lag-within-allowed';
     if (complete && ownership === 'unowned' && commitNeverMoved(window)) return 'stopped';
+    if (ownership === 'owned' && stuckWhileOthersMove(input, window, allowedLag, minWindowPoints)) return 'stalled';
     if (lagWasWithin(window, allowedLag)) return 'lag-was-zero';
     if (unrecoveredRewind(window)) return 'rewound';
     // Past lag-was-zero, the partition had a backlog at every point: a member that holds it and

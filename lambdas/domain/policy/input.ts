@@ -128,6 +128,11 @@ export interface PolicyMemory {
   readonly capacityPerTask: Readonly<Record<string, number>>;
   /** The capacity samples behind each estimate, newest last (absent in states saved before samples). */
   readonly capacitySamples?: Readonly<Record<string, readonly CapacitySample[]>>;
+  /**
+   * Per topic, the highest capacity a task has certainly shown (msg/s) in the last day: a lower bound
+   * that may justify a scale-in while no saturated sample exists (absent in older states).
+   */
+  readonly capacityFloor?: Readonly<Record<string, CapacitySample>>;
 }
 
 /** One capacity measurement: a saturated member's rate (msg/s per task) at a time. */
@@ -144,6 +149,7 @@ export const emptyPolicyMemory: PolicyMemory = {
   settledSinceMs: undefined,
   capacityPerTask: {},
   capacitySamples: {},
+  capacityFloor: {},
 };
 
 /** All the policy needs for one decision. */

@@ -25,6 +25,11 @@ export interface Sizing {
   readonly meetsTarget: boolean;
   /** Why, in words, when the rule needs more than its name (hot partitions, falling behind). */
   readonly reason?: string;
+  /**
+   * Tasks production alone needs, without the backlog: what the scale-in stabilization window
+   * remembers, so that a burst's backlog (drained by then) does not hold its size for the window.
+   */
+  readonly sustained?: number;
 }
 
 /** What sizing reads besides the tick: the loads and the partitions it leaves out. */
@@ -69,17 +74,36 @@ export function sizeByLagThreshold(tick: TickContext, inputs: SizingInputs): Siz
   const { partitionCounts, config, current, bounds, totals } = tick;
   const byLag =
     usefulAtLeast(partitionCounts, Math.ceil(totals.scalableLag / config.lagPerTaskThreshold)) ?? bounds.upper;
-  if (byLag > current) return { recommended: byLag, sizingRule: 'lag-threshold', meetsTarget: true };
   const conservative = conservativeLoads(tick, inputs);
-  const bySeen = conservative === undefined ? current : sizeByDrainTarget(tick, conservative).recommended;
-  return { recommended: Math.min(current, Math.max(byLag, bySeen)), sizingRule: 'lag-threshold', meetsTarget: true };
+  // Sizing on a capacity tasks have certainly shown can only overstate the need: it may lower the
+  // threshold's guess, and it is the only evidence that allows a scale-in.
+  const bySeen = conservative === undefined ? undefined : sizeByDrainTarget(tick, conservative).recommended;
+  const sustained = conservative === undefined ? undefined : sustainedNeed(tick, conservative);
+  const rule = { sizingRule: 'lag-threshold', meetsTarget: true, sustained } as const;
+  if (byLag > current) return { ...rule, recommended: bySeen === undefined ? byLag : Math.min(byLag, bySeen) };
+  return { ...rule, recommended: Math.min(current, Math.max(byLag, bySeen ?? current)) };
+}
+
+/** The smallest useful count that keeps up with production alone (no backlog, no start delay). */
+export function sustainedNeed(tick: TickContext, loads: readonly TopicLoad[]): number {
+  const production = loads.map((load) => ({ ...load, scalableLag: 0, maxPartitionLag: 0 }));
+  return sizeForDrainTarget({
+    loads: production,
+    current: tick.current,
+    drainTargetSeconds: tick.config.drainTargetSeconds,
+    utilization: tick.config.targetUtilization,
+    pauseSeconds: 0,
+    startSeconds: 0,
+  }).tasks;
 }
 
 /** The loads with the lower-bound capacity: sizing on them can only overstate the tasks needed. */
 function conservativeLoads(tick: TickContext, inputs: SizingInputs): readonly TopicLoad[] | undefined {
-  const capacities = inputs.lowerBoundCapacity;
-  if (capacities.some((c) => c === undefined || c <= 0)) return undefined;
-  return toLoads(tick.observation.topics, { perTopic: capacities, remembered: {}, samples: {} }, inputs.production);
+  // A member that consumed nothing shows no capacity; an epsilon still lets a group with nothing to do
+  // (no production, no backlog) size down, and sizes any real load as undrainable (no scale-in).
+  if (inputs.lowerBoundCapacity.some((c) => c === undefined)) return undefined;
+  const perTopic = inputs.lowerBoundCapacity.map((c) => Math.max(c ?? 0, MIN_CAPACITY));
+  return toLoads(tick.observation.topics, { perTopic, remembered: {}, samples: {} }, inputs.production);
 }
 
 /**
@@ -108,6 +132,9 @@ export function behindSchedule(tick: TickContext, hot: readonly HotPartition[]):
   return undefined;
 }
 
+/** The capacity (msg/s) assumed for a member that consumed nothing in a settled window. */
+const MIN_CAPACITY = 1e-6;
+
 /** Consumption below this share of production, with a backlog, is falling behind. */
 export const FALLING_BEHIND_RATIO = 0.9;
 
@@ -120,7 +147,7 @@ export function clampToBounds(recommended: number, bounds: TaskBounds): number {
 function sizeFirst(tick: TickContext, inputs: SizingInputs): Sizing {
   if (isIdle(tick)) return { recommended: 0, sizingRule: 'scale-to-zero', meetsTarget: true };
   if (inputs.loads === undefined) return sizeByLagThreshold(tick, inputs);
-  const sized = sizeByDrainTarget(tick, inputs.loads);
+  const sized = { ...sizeByDrainTarget(tick, inputs.loads), sustained: sustainedNeed(tick, inputs.loads) };
   if (inputs.hot.length === 0) return sized;
   const names = inputs.hot.map(
     (h) => `${h.topic} (${h.productionRate.toFixed(0)}/s > ${h.capacityPerTask.toFixed(0)}/s per task)`,
@@ -138,7 +165,9 @@ function sizeFirst(tick: TickContext, inputs: SizingInputs): Sizing {
  */
 export function recommend(tick: TickContext, inputs: SizingInputs): Sizing {
   const sized = sizeFirst(tick, inputs);
-  let result: Sizing = { ...sized, recommended: clampToBounds(sized.recommended, tick.bounds) };
+  const recommended = clampToBounds(sized.recommended, tick.bounds);
+  const sustained = sized.sustained === undefined ? recommended : clampToBounds(sized.sustained, tick.bounds);
+  let result: Sizing = { ...sized, recommended, sustained: Math.min(sustained, recommended) };
   const behind = sized.sizingRule === 'scale-to-zero' ? undefined : behindSchedule(tick, inputs.hot);
   if (behind !== undefined && result.recommended <= tick.current && tick.current < tick.bounds.upper) {
     const step = usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper;

@@ -146,8 +146,9 @@ export function scaleInCooldown(context: DecisionContext): PolicyOutcome | undef
 
 /** Scale in only once history covers the window, and only if the window's highest recommendation is below current. */
 export function stabilization(context: DecisionContext): PolicyOutcome | undefined {
-  const { stabilized, current } = context;
-  const allowsScaleIn = stabilized.covered && stabilized.tasks !== undefined && stabilized.tasks < current;
+  const { stabilized, current, recommended } = context;
+  const allowsScaleIn =
+    stabilized.covered && stabilized.tasks !== undefined && Math.max(stabilized.tasks, recommended) < current;
   if (allowsScaleIn) return undefined;
   const detail = stabilized.covered
     ? `highest recommendation in the window is ${stabilized.tasks ?? current}`
@@ -162,7 +163,7 @@ export function stabilization(context: DecisionContext): PolicyOutcome | undefin
 export function scaleIn(context: DecisionContext): PolicyOutcome {
   const { current, partitionCounts, config, bounds, sizingRule } = context;
   // The stabilization gate passed, so the window's highest recommendation is known and below `current`.
-  const target = context.stabilized.tasks ?? current;
+  const target = Math.max(context.stabilized.tasks ?? current, context.recommended);
   const to =
     target === 0 ? 0 : boundStep(partitionCounts, { from: current, to: target, maxStep: config.maxStepDown }, bounds);
   if (to >= current) {

@@ -3,7 +3,7 @@
  * write an HTML page of charts. The simulation itself is pure (simulator/); this file
  * only reads trace files, parses flags and writes the report.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -18,6 +18,7 @@ import {
   simulate,
   tableHead,
   tableRow,
+  traceSizeProblem,
   type Assignor,
   type LineupParameters,
   type PolicyName,
@@ -46,6 +47,13 @@ export function loadTrace(fileOrName: string): Trace {
       `trace '${fileOrName}' is neither a file nor a shipped trace; shipped: ${shippedTraceNames().join(', ')}`,
     );
   }
+  return readTraceFile(path);
+}
+
+/** Read and parse a trace file; its size is checked before it is read, so a huge file fails at once. */
+export function readTraceFile(path: string): Trace {
+  const tooLarge = traceSizeProblem(statSync(path).size, path);
+  if (tooLarge !== undefined) throw new Error(`invalid trace:\n  ${tooLarge}`);
   const result = parseTrace(readFileSync(path, 'utf8'), path);
   if (!result.ok) throw new Error(`invalid trace:\n  ${result.errors.join('\n  ')}`);
   return result.trace;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateTrace } from '#simulator/index';
 import { loadTrace, readTraceFile, shippedTraceNames } from '../../../../bin/commands/simulate';
 
 const dir = mkdtempSync(join(tmpdir(), 'lagscaler-simulate-'));
@@ -34,6 +35,14 @@ describe('readTraceFile', () => {
 describe('loadTrace', () => {
   it('finds a shipped trace by name', () => {
     expect(loadTrace('burst').name).toBe('burst');
+  });
+
+  it('<family>:<seed> is the generated trace; corpus:<name> the corpus member', () => {
+    const result = generateTrace({ family: 'noise', seed: 9 });
+    expect(result.ok ? loadTrace('noise:9') : result.errors).toEqual(result.ok ? result.trace : []);
+    expect(loadTrace('corpus:ramp-3').name).toBe('ramp-3');
+    expect(() => loadTrace('corpus:ramp-999')).toThrow(/no trace 'ramp-999' in the corpus/);
+    expect(() => loadTrace('ramps:1')).toThrow(/unknown trace family 'ramps'/);
   });
 
   it('names the shipped traces when the name is unknown', () => {

@@ -67,7 +67,7 @@ export function createPartitions(trace: Trace, durationSeconds: number): SimPart
  * A topic's weights over time: its `weights` (or even) from second 0, then each skew change from its
  * second (a change at second 0 replaces the first).
  */
-function weightSchedule(
+export function weightSchedule(
   topic: Trace['topics'][number],
 ): readonly { fromSecond: number; weights: readonly number[]; total: number }[] {
   const first = topic.weights ?? Array.from({ length: topic.partitions }, () => 1);

@@ -2,6 +2,7 @@
 export * from './trace';
 export * from './generate';
 export * from './corpus';
+export * from './corpus-targets';
 export * from './policies';
 export * from './model';
 export * from './assignment';

@@ -17,7 +17,8 @@ const names = readdirSync(tracesDir)
   .map((file) => file.slice(0, -5));
 
 /** The issue's targets as a regression test: a policy change that breaks one fails here, not only in the bench. */
-describe('shipped traces: the issue targets hold for ours', () => {
+// diurnal is a day of 24 partitions x 4 policies: seconds of simulation, more on a busy machine.
+describe('shipped traces: the issue targets hold for ours', { timeout: 60_000 }, () => {
   it.each(names)('%s', (name) => {
     const parsed = parseTrace(readFileSync(join(tracesDir, `${name}.json`), 'utf8'), name);
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, uniqueName } from '../../support/services';
-import { ConsumerFleet, tally } from './fleet';
+import { ConsumerFleet, consumerBundle, tally } from './fleet';
 import { fastGroupArgs, setUpScenario, startFleet, tearDown, waitCaughtUp, type Scenario } from './scenario';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -38,7 +38,7 @@ describe('consumer process', () => {
   it('serves health and progress on 127.0.0.1 and reports its partitions, processed count and last commit', async () => {
     scenario = await setUpScenario('health', 3, 300);
     const port = 18_000 + Math.floor(Math.random() * 2000);
-    const fleet = startFleet(scenario, 'sync-batch', () => ['--health-port', String(port)]);
+    const fleet = await startFleet(scenario, 'sync-batch', () => ['--health-port', String(port)]);
     const member = fleet.start(0);
     const health = await eventually(
       'the consumer to process all 300 records',
@@ -64,13 +64,18 @@ describe('consumer process', () => {
   it('runs the hospital example: billing, housekeeping and pharmacy each consume every checkout with their own offsets', async () => {
     scenario = await setUpScenario('hospital', 3, 300);
     const current = scenario;
+    const entry = await consumerBundle();
     const fleets = (['billing', 'housekeeping', 'pharmacy'] as const).map((department) => {
       const group = uniqueName(department);
       mkdirSync(`${current.dir}/${department}`);
-      const fleet = new ConsumerFleet(`${current.dir}/${department}`, () => [
-        ...['--brokers', current.brokers, '--topic', current.topic, '--department', department, '--group', group],
-        ...fastGroupArgs,
-      ]);
+      const fleet = new ConsumerFleet(
+        `${current.dir}/${department}`,
+        () => [
+          ...['--brokers', current.brokers, '--topic', current.topic, '--department', department, '--group', group],
+          ...fastGroupArgs,
+        ],
+        entry,
+      );
       fleet.start(0);
       return { department, group, fleet };
     });

@@ -193,7 +193,7 @@ class PerMessageStrategy extends ChunkedStrategy {
  * duplicates after a crash.
  */
 export class AsyncCommitter {
-  private readonly queue = new AsyncCommitQueue();
+  private queue = new AsyncCommitQueue();
   private send: ((offsets: readonly PartitionOffset[]) => Promise<void>) | undefined;
   private current: Promise<void> | undefined;
   private lastError: Error | undefined;
@@ -215,9 +215,16 @@ export class AsyncCommitter {
     this.pump();
   }
 
-  /** A new assignment: forget revoked partitions, and failures of the previous generation (they led to this rejoin). */
-  retainOnly(partitions: readonly TopicPartition[]): void {
-    this.queue.retainOnly(partitions);
+  /**
+   * A new assignment: forget every position of the previous generation, and its failures (they led
+   * to this rejoin). What was not committed before the rejoin is not committed after it, even for
+   * a partition this member kept: the client restarts from the committed position read at the
+   * join, and the partition may have had another owner meanwhile (this member expelled while
+   * stalled), whose newer commit an old position would rewind.
+   */
+  newGeneration(): void {
+    // A fresh queue: the answer to a commit still in flight lands in the old one and re-queues nothing.
+    this.queue = new AsyncCommitQueue();
     this.lastError = undefined;
   }
 
@@ -249,18 +256,19 @@ export class AsyncCommitter {
   private pump(): void {
     const send = this.send;
     if (this.current !== undefined || send === undefined) return;
-    const request = this.queue.next();
+    const queue = this.queue;
+    const request = queue.next();
     if (request === undefined) return;
     this.current = send(request.offsets).then(
       () => {
-        this.queue.acknowledge(request.sequence);
+        queue.acknowledge(request.sequence);
         this.current = undefined;
         this.pump();
       },
       (error: unknown) => {
         // Not retried here: the next offer or flush sends the newest position, which covers this one.
-        this.queue.fail(request.sequence);
-        this.lastError = asError(error);
+        queue.fail(request.sequence);
+        if (queue === this.queue) this.lastError = asError(error);
         this.current = undefined;
         this.onError(error);
       },
@@ -304,8 +312,8 @@ class AsyncStrategy extends ChunkedStrategy {
     if (batch.shouldStop()) await this.committer.flush();
   }
 
-  override onAssigned(partitions: readonly TopicPartition[]): void {
-    this.committer.retainOnly(partitions);
+  override onAssigned(_partitions: readonly TopicPartition[]): void {
+    this.committer.newGeneration();
   }
 
   override async drain(): Promise<void> {

@@ -87,6 +87,11 @@ export interface ChaosOutcome {
    * that repeats did reach the log and that the read_committed count above is not vacuous.
    */
   readonly outputUncommitted: Tally | undefined;
+  /**
+   * Members that learnt they had been expelled (kafkajs: "the coordinator is not aware of this
+   * member"): the frozen ones, and any that the load starved past the session timeout.
+   */
+  readonly expelled: number;
   /** Duplicates allowed in `processed` (at-least-once strategies): bound x (kills + expulsions). */
   readonly duplicateBound: number | undefined;
   /** Transactions a fenced zombie could not commit (log lines of the members). */
@@ -106,7 +111,8 @@ export interface ChaosRunOptions {
 
 const defaultActions: readonly ChaosAction[] = ['kill', 'stall', 'kill', 'leave', 'join'];
 
-const counts = (result: ReturnType<typeof tally>): Tally => ({
+/** The counts of a {@link tally}. */
+export const counts = (result: ReturnType<typeof tally>): Tally => ({
   missing: result.missing.length,
   duplicates: result.duplicates,
   unexpected: result.unexpected.length,
@@ -153,6 +159,9 @@ export async function runChaosScenario(options: ChaosRunOptions): Promise<ChaosO
     const delivered = transactional ? counts(tally(records, await readOutput(kafka, output, true))) : undefined;
     const logged = transactional ? counts(tally(records, await readOutput(kafka, output, false))) : undefined;
     const perDisruption = settings.duplicatesPerDisruption;
+    const lines = fleet.members.flatMap(logLines).map((line) => String(line.message));
+    const expelled = lines.filter((message) => message.startsWith('kafkajs: The coordinator is not aware')).length;
+    const disruptions = report.kills + Math.max(report.stalls, expelled);
     return {
       strategy,
       seed,
@@ -160,9 +169,9 @@ export async function runChaosScenario(options: ChaosRunOptions): Promise<ChaosO
       processed,
       output: delivered,
       outputUncommitted: logged,
-      duplicateBound: perDisruption === undefined ? undefined : perDisruption * (report.kills + report.stalls),
-      fencedZombieCommits: fleet.members.flatMap(logLines).filter((line) => String(line.message).startsWith('fenced:'))
-        .length,
+      expelled,
+      duplicateBound: perDisruption === undefined ? undefined : perDisruption * disruptions,
+      fencedZombieCommits: lines.filter((message) => message.startsWith('fenced:')).length,
       ms: Date.now() - begun,
     };
   } finally {

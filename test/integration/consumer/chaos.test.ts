@@ -19,7 +19,7 @@ function describeRun(outcome: ChaosOutcome): string {
     output && outputUncommitted
       ? `; output (read_committed) duplicates ${output.duplicates}, missing ${output.missing}; ` +
         `in the log incl. aborted: duplicates ${outputUncommitted.duplicates}; fenced zombie commits ${outcome.fencedZombieCommits}`
-      : `; bound ${duplicateBound}`;
+      : `; bound ${duplicateBound} (expelled ${outcome.expelled})`;
   return (
     `${strategy} seed ${seed} (${(outcome.ms / 1000).toFixed(0)} s): ${report.schedule.join(', ')}; ` +
     `processed: duplicates ${processed.duplicates}, missing ${processed.missing}${delivered}`

@@ -6,9 +6,26 @@
  * just before (so the signal lands mid-rebalance) and a second signal just after (mid-shutdown),
  * and records how the task ended and in which phase the signal found it. No vitest imports.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommitStrategyName } from '../../../consumer/config';
-import { handlersInstalled, logLines, seededRandom, type ConsumerFleet, type Member } from './fleet';
+import { counts, readOutput, type Tally } from './chaos-scenarios';
+import {
+  ConsumerFleet,
+  consumerBundle,
+  groupCaughtUp,
+  handlersInstalled,
+  logLines,
+  produceIds,
+  randomSuffix,
+  scenarioKafka,
+  seededRandom,
+  tally,
+  waitUntil,
+  type Member,
+} from './fleet';
 
 /** How one SIGTERMed task ended. */
 export interface SigtermRun {
@@ -119,4 +136,68 @@ export function phaseCounts(runs: readonly SigtermRun[]): string {
   const counts = new Map<string, number>();
   for (const { phase } of runs) counts.set(phase, (counts.get(phase) ?? 0) + 1);
   return [...counts].map(([phase, count]) => `${phase} ${count}`).join(', ');
+}
+
+/** What a SIGTERM scenario showed. */
+export interface SigtermOutcome {
+  readonly strategy: SigtermStrategy;
+  readonly seed: number;
+  readonly runs: readonly SigtermRun[];
+  /** Ids in the processed-ids files: a graceful stop commits exactly what was processed, so no duplicates. */
+  readonly processed: Tally;
+  /** Ids in the output topic read with read_committed (transactional only). */
+  readonly output: Tally | undefined;
+}
+
+/** A strategy of {@link sigtermStrategies}. */
+export type SigtermStrategy = (typeof sigtermStrategies)[number];
+
+/** One group on its own topic: an anchor member, `runs` tasks SIGTERMed at random instants, then the group drains. */
+export async function runSigtermScenario(options: {
+  readonly brokers: string;
+  readonly strategy: SigtermStrategy;
+  readonly seed: number;
+  readonly runs: number;
+  readonly records?: number;
+}): Promise<SigtermOutcome> {
+  const { brokers, strategy, seed } = options;
+  const records = options.records ?? 3000;
+  const kafka = scenarioKafka(brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `sigterm-${strategy}-${seed}-${randomSuffix()}`;
+  const output = `${topic}-billed`;
+  const group = `billing-${topic}`;
+  const dir = mkdtempSync(join(tmpdir(), `sigterm-${strategy}-`));
+  let fleet: ConsumerFleet | undefined;
+  try {
+    await produceIds(kafka, topic, 6, records);
+    await admin.createTopics({ topics: [{ topic: output, numPartitions: 3 }], waitForLeaders: true });
+    const args = [
+      ...['--brokers', brokers, '--group', group, '--topic', topic, '--strategy', strategy, '--output-topic', output],
+      ...['--batch-size', '50', '--processing-time-ms', '3', '--session-timeout-ms', '6000'],
+      ...['--heartbeat-interval-ms', '500', '--shutdown-timeout-ms', '20000', '--progress-interval-ms', '2000'],
+    ];
+    fleet = new ConsumerFleet(dir, () => args, await consumerBundle());
+    fleet.start(0);
+    const runs = await sigtermRuns(fleet, { seed, runs: options.runs, slots: 3 });
+    await waitUntil(
+      `group ${group} to commit the end of ${topic}`,
+      async () => ((await groupCaughtUp(admin, group, topic)) ? true : undefined),
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+    await fleet.stopAll();
+    return {
+      strategy,
+      seed,
+      runs,
+      processed: counts(tally(records, fleet.processedIds())),
+      output: strategy === 'transactional' ? counts(tally(records, await readOutput(kafka, output, true))) : undefined,
+    };
+  } finally {
+    await fleet?.destroy();
+    await admin.deleteTopics({ topics: [topic, output] }).catch(() => undefined);
+    await admin.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

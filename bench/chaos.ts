@@ -98,40 +98,72 @@ function sigtermRow(strategy: string, results: readonly (SigtermOutcome | Failed
   ];
 }
 
+/** Every strategy's chaos runs (seeds 1000, 1001, ...), at most `--parallel` scenarios at once. */
+async function chaosRuns(brokers: string) {
+  return await Promise.all(
+    strategies.map(async (strategy) => ({
+      strategy,
+      results: await Promise.all(
+        Array.from({ length: runs }, (_, run) =>
+          limit(() => runChaosScenario({ brokers, strategy, seed: 1000 + run }).catch(failed)),
+        ),
+      ),
+    })),
+  );
+}
+
+/** `--sigterm-runs` SIGTERMed tasks spread over the strategies, in scenarios of at most 10 (one group's input lasts). */
+async function sigtermScenarios(brokers: string) {
+  const perStrategy = Math.ceil(sigtermTotal / sigtermStrategies.length);
+  return await Promise.all(
+    sigtermStrategies.map(async (strategy, index) => ({
+      strategy,
+      results: await Promise.all(
+        Array.from({ length: Math.ceil(perStrategy / 10) }, (_, part) =>
+          limit(() =>
+            runSigtermScenario({
+              brokers,
+              strategy,
+              seed: 5000 + index * 100 + part,
+              runs: Math.min(10, perStrategy - part * 10),
+            }).catch(failed),
+          ),
+        ),
+      ),
+    })),
+  );
+}
+
+const chaosHead = [
+  'chaos: strategy',
+  'runs ok',
+  'SIGKILLs (mid-work)',
+  'expelled+taken over / frozen',
+  'fenced zombie commits',
+  'processed dup: total / max run',
+  'bound',
+  'missing',
+  'output dup / missing (read_committed)',
+  'target',
+];
+const sigtermHead = [
+  'SIGTERM: strategy',
+  'exit 0',
+  'phase at the signal',
+  '2nd signal',
+  'max shutdown',
+  'duplicates',
+  'missing',
+  'target',
+];
+
 async function main(brokers: string): Promise<number> {
   await consumerBundle();
   const pressure = CpuPressure.start({ maxMs: 4 * 3600_000 });
   const begun = Date.now();
   try {
-    const chaos = await Promise.all(
-      strategies.map(async (strategy) => ({
-        strategy,
-        results: await Promise.all(
-          Array.from({ length: runs }, (_, run) =>
-            limit(() => runChaosScenario({ brokers, strategy, seed: 1000 + run }).catch(failed)),
-          ),
-        ),
-      })),
-    );
-    const perStrategy = Math.ceil(sigtermTotal / sigtermStrategies.length);
-    const sigterm = await Promise.all(
-      sigtermStrategies.map(async (strategy, index) => ({
-        strategy,
-        // Scenarios of at most 10 tasks each, so that one group's input lasts.
-        results: await Promise.all(
-          Array.from({ length: Math.ceil(perStrategy / 10) }, (_, part) =>
-            limit(() =>
-              runSigtermScenario({
-                brokers,
-                strategy,
-                seed: 5000 + index * 100 + part,
-                runs: Math.min(10, perStrategy - part * 10),
-              }).catch(failed),
-            ),
-          ),
-        ),
-      })),
-    );
+    const chaos = await chaosRuns(brokers);
+    const sigterm = await sigtermScenarios(brokers);
     const rows = chaos.map(({ strategy, results }) => chaosRow(strategy, results));
     const sigtermRows = sigterm.map(({ strategy, results }) => sigtermRow(strategy, results));
     const args = process.argv.slice(2);
@@ -140,38 +172,8 @@ async function main(brokers: string): Promise<number> {
       `bench:chaos on ${machine()}, ${new Date().toISOString().slice(0, 10)}; CPU pressure: ${pressure.workers} ` +
         `busy loops; ${options.parallel} scenarios at once; ${((Date.now() - begun) / 60_000).toFixed(1)} min`,
     );
-    console.log(
-      table(
-        [
-          'chaos: strategy',
-          'runs ok',
-          'SIGKILLs (mid-work)',
-          'expelled+taken over / frozen',
-          'fenced zombie commits',
-          'processed dup: total / max run',
-          'bound',
-          'missing',
-          'output dup / missing (read_committed)',
-          'target',
-        ],
-        rows,
-      ),
-    );
-    console.log(
-      table(
-        [
-          'SIGTERM: strategy',
-          'exit 0',
-          'phase at the signal',
-          '2nd signal',
-          'max shutdown',
-          'duplicates',
-          'missing',
-          'target',
-        ],
-        sigtermRows,
-      ),
-    );
+    console.log(table(chaosHead, rows));
+    console.log(table(sigtermHead, sigtermRows));
     for (const { strategy, results } of [...chaos, ...sigterm]) {
       for (const result of results) if ('failed' in result) console.log(`${strategy}: a run failed: ${result.failed}`);
     }

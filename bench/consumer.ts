@@ -35,6 +35,11 @@ const program = new Command()
   .option('--batch-size <n>', 'records per chunk / commit of the batched strategies (consumer default)', '500')
   .option('--work-ms <n>', 'simulated processing time per record of the second workload', '1')
   .option('--work-records <n>', 'records measured in the second workload', '4000')
+  .option(
+    '--strategies <list>',
+    'strategies to measure (auto first: the others are compared to it)',
+    commitStrategies.join(','),
+  )
   .parse();
 const options = program.opts<{
   brokers: string | undefined;
@@ -43,7 +48,11 @@ const options = program.opts<{
   batchSize: string;
   workMs: string;
   workRecords: string;
+  strategies: string;
 }>();
+const selected = options.strategies
+  .split(',')
+  .filter((name): name is CommitStrategyName => (commitStrategies as readonly string[]).includes(name));
 const records = Number(options.records);
 const partitions = Number(options.partitions);
 const workMs = Number(options.workMs);
@@ -165,6 +174,91 @@ async function crash(strategy: CommitStrategyName): Promise<{ duplicates: number
 
 const percent = (value: number, base: number): string => `${Math.round((value / base) * 100)} %`;
 
+interface Row {
+  readonly strategy: CommitStrategyName;
+  readonly raw: number;
+  readonly work: number;
+  readonly firstRecordMs: number;
+  readonly duplicates: number;
+  readonly missing: number;
+}
+
+async function measure(strategy: CommitStrategyName): Promise<Row> {
+  const { rate: raw, firstRecordMs } = await throughput(strategy, 0, records, 3);
+  const { rate: work } = await throughput(strategy, workMs, workRecords, 1);
+  const { duplicates, missing } = await crash(strategy);
+  process.stderr.write(`  ${strategy}: ${raw} rec/s (0 ms), ${work} rec/s (${workMs} ms), dup ${duplicates}\n`);
+  return { strategy, raw, work, firstRecordMs, duplicates, missing };
+}
+
+function printTable(rows: readonly Row[], auto: { raw: number; work: number }): void {
+  const table = new Table({
+    // Plain text, so the table can be pasted into the README as printed.
+    style: { head: [], border: [] },
+    head: [
+      'strategy',
+      'rec/s, 0 ms work',
+      'vs auto',
+      `rec/s, ${workMs} ms work`,
+      'vs auto',
+      'spawn to 1st record',
+      'duplicates after SIGKILL',
+      'missing after SIGKILL',
+    ],
+  });
+  for (const row of rows) {
+    table.push([
+      row.strategy,
+      row.raw,
+      percent(row.raw, auto.raw),
+      row.work,
+      percent(row.work, auto.work),
+      `${row.firstRecordMs} ms`,
+      row.duplicates,
+      row.missing,
+    ]);
+  }
+  const args = process.argv.slice(2);
+  console.log(`$ ${args.length > 0 ? `npm run bench:consumer -- ${args.join(' ')}` : 'npm run bench:consumer'}`);
+  console.log(
+    `workload: ${records} records on ${partitions} partitions (0 ms work, median of 3 runs), the first ` +
+      `${workRecords} with ${workMs} ms work; rates from 10 % to 100 % processed; one consumer process; ` +
+      `batch size ${options.batchSize}; ` +
+      `crash: SIGKILL at ${records / 2} processed records (0 ms work), restart, run to the end`,
+  );
+  console.log(table.toString());
+  console.log(
+    'transactional: its duplicates are records processed again after the crash; their output was in aborted ' +
+      'transactions, invisible to read_committed readers (chaos.test.ts and bench:chaos check exactly-once). ' +
+      'Its start includes one transactional producer per partition (init fences the previous owner).',
+  );
+}
+
+/** Targets: the batched strategies keep 80 % of auto-commit throughput; per-message is shown, not judged. */
+function judge(rows: readonly Row[], auto: { raw: number; work: number }): boolean {
+  let failed = false;
+  for (const name of ['sync-batch', 'async'] as const) {
+    const row = rows.find((candidate) => candidate.strategy === name);
+    if (row === undefined) continue;
+    for (const [label, value, base] of [
+      ['0 ms work', row.raw, auto.raw],
+      [`${workMs} ms work`, row.work, auto.work],
+    ] as const) {
+      const ok = value >= 0.8 * base;
+      failed ||= !ok;
+      console.log(`${ok ? 'PASS' : 'FAIL'} ${name} >= 80 % of auto (${label}): ${percent(value, base)}`);
+    }
+  }
+  const perMessage = rows.find((row) => row.strategy === 'per-message');
+  if (perMessage) {
+    console.log(
+      `cost of per-message commits: ${percent(perMessage.raw, auto.raw)} of auto with 0 ms work, ` +
+        `${percent(perMessage.work, auto.work)} with ${workMs} ms work`,
+    );
+  }
+  return !failed;
+}
+
 async function main(): Promise<number> {
   const kafka = scenarioKafka(brokers);
   const admin = kafka.admin();
@@ -172,84 +266,11 @@ async function main(): Promise<number> {
   try {
     await produceIds(kafka, topic, partitions, records);
     await admin.createTopics({ topics: [{ topic: outputTopic, numPartitions: partitions }], waitForLeaders: true });
-    const rows: {
-      strategy: CommitStrategyName;
-      raw: number;
-      work: number;
-      firstRecordMs: number;
-      duplicates: number;
-      missing: number;
-    }[] = [];
-    for (const strategy of commitStrategies) {
-      const { rate: raw, firstRecordMs } = await throughput(strategy, 0, records, 3);
-      const { rate: work } = await throughput(strategy, workMs, workRecords, 1);
-      const { duplicates, missing } = await crash(strategy);
-      rows.push({ strategy, raw, work, firstRecordMs, duplicates, missing });
-      process.stderr.write(`  ${strategy}: ${raw} rec/s (0 ms), ${work} rec/s (${workMs} ms), dup ${duplicates}\n`);
-    }
+    const rows: Row[] = [];
+    for (const strategy of selected) rows.push(await measure(strategy));
     const auto = rows.find((row) => row.strategy === 'auto') ?? { raw: 1, work: 1 };
-    const table = new Table({
-      // Plain text, so the table can be pasted into the README as printed.
-      style: { head: [], border: [] },
-      head: [
-        'strategy',
-        'rec/s, 0 ms work',
-        'vs auto',
-        `rec/s, ${workMs} ms work`,
-        'vs auto',
-        'spawn to 1st record',
-        'duplicates after SIGKILL',
-        'missing after SIGKILL',
-      ],
-    });
-    for (const row of rows) {
-      table.push([
-        row.strategy,
-        row.raw,
-        percent(row.raw, auto.raw),
-        row.work,
-        percent(row.work, auto.work),
-        `${row.firstRecordMs} ms`,
-        row.duplicates,
-        row.missing,
-      ]);
-    }
-    const args = process.argv.slice(2);
-    const command = args.length > 0 ? `npm run bench:consumer -- ${args.join(' ')}` : 'npm run bench:consumer';
-    console.log(`$ ${command}`);
-    console.log(
-      `workload: ${records} records on ${partitions} partitions (0 ms work, median of 3 runs), the first ` +
-        `${workRecords} with ${workMs} ms work; rates from 10 % to 100 % processed; one consumer process; ` +
-        `batch size ${options.batchSize}; ` +
-        `crash: SIGKILL at ${records / 2} processed records (0 ms work), restart, run to the end`,
-    );
-    console.log(table.toString());
-    console.log(
-      'transactional: its duplicates are records processed again after the crash; their output was in ' +
-        'aborted transactions, invisible to read_committed readers (chaos.test.ts and bench:chaos check exactly-once). Its start includes one transactional producer per partition (init fences the previous owner).',
-    );
-    // Targets: the batched strategies keep 80 % of auto-commit throughput; per-message is shown, not judged.
-    let failed = false;
-    for (const name of ['sync-batch', 'async'] as const) {
-      const row = rows.find((candidate) => candidate.strategy === name);
-      if (row === undefined) continue;
-      for (const [label, value, base] of [
-        ['0 ms work', row.raw, auto.raw],
-        [`${workMs} ms work`, row.work, auto.work],
-      ] as const) {
-        const ok = value >= 0.8 * base;
-        failed ||= !ok;
-        console.log(`${ok ? 'PASS' : 'FAIL'} ${name} >= 80 % of auto (${label}): ${percent(value, base)}`);
-      }
-    }
-    const perMessage = rows.find((row) => row.strategy === 'per-message');
-    if (perMessage) {
-      console.log(
-        `cost of per-message commits: ${percent(perMessage.raw, auto.raw)} of auto with 0 ms work, ` +
-          `${percent(perMessage.work, auto.work)} with ${workMs} ms work`,
-      );
-    }
-    return failed ? 1 : 0;
+    printTable(rows, auto);
+    return judge(rows, auto) ? 0 : 1;
   } finally {
     await admin.deleteTopics({ topics: [topic, outputTopic] }).catch(() => undefined);
     await admin.disconnect();

@@ -14,9 +14,17 @@ import { cachedBundle } from '../../../consumer/build';
 const repoRoot = resolve(import.meta.dirname, '../../..');
 let bundle: Promise<string> | undefined;
 
-/** The consumer bundle's entry (built once per process, cached by content under node_modules/.cache). */
+/**
+ * The consumer bundle's entry (built once per process, cached by content under node_modules/.cache),
+ * or CONSUMER_BUNDLE when set: the benchmarks can run the same scenarios against another build
+ * (an older commit's, for an A/B).
+ */
 export function consumerBundle(): Promise<string> {
-  bundle ??= cachedBundle(join(repoRoot, 'node_modules/.cache/lag-consumer'));
+  const other = process.env.CONSUMER_BUNDLE;
+  bundle ??=
+    other !== undefined && other !== ''
+      ? Promise.resolve(resolve(other))
+      : cachedBundle(join(repoRoot, 'node_modules/.cache/lag-consumer'));
   return bundle;
 }
 

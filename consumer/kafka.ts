@@ -97,9 +97,12 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
-        // kafkajs's own timestamp would clash with the logger's (which drops it, with a warning per line).
+        // kafkajs's own timestamp would clash with the logger's (which drops it, with a warning per
+        // line); its stack traces of internal frames say nothing the message does not.
         const { message, ...detail } = log;
-        const fields = Object.fromEntries(Object.entries(detail).filter(([key]) => key !== 'timestamp'));
+        const fields = Object.fromEntries(
+          Object.entries(detail).filter(([key]) => key !== 'timestamp' && key !== 'stack'),
+        );
         options.log(level === logLevel.ERROR ? 'error' : 'warn', `kafkajs: ${message}`, fields);
       },
   });

@@ -157,6 +157,34 @@ const sigtermHead = [
   'target',
 ];
 
+/** The runs behind a FAIL, one line each, so that a miss can be replayed with its seed. */
+function printMisses(
+  chaos: Awaited<ReturnType<typeof chaosRuns>>,
+  sigterm: Awaited<ReturnType<typeof sigtermScenarios>>,
+): void {
+  for (const { strategy, results } of chaos) {
+    for (const result of results) {
+      if ('failed' in result) continue;
+      const { seed, processed, output, duplicateBound, expelled, report } = result;
+      const over = processed.duplicates > (duplicateBound ?? Infinity);
+      if (!over && processed.missing === 0 && (output?.duplicates ?? 0) === 0 && (output?.missing ?? 0) === 0) continue;
+      console.log(
+        `MISS ${strategy} seed ${seed}: processed dup ${processed.duplicates} (bound ${duplicateBound}, ` +
+          `expelled ${expelled}), missing ${processed.missing}; output ${JSON.stringify(output)}; ${report.schedule.join(', ')}`,
+      );
+    }
+  }
+  for (const { strategy, results } of sigterm) {
+    for (const result of results) {
+      if ('failed' in result) continue;
+      for (const run of result.runs) {
+        if (run.code === 0 && run.signal === null) continue;
+        console.log(`MISS ${strategy} seed ${result.seed}: ${JSON.stringify(run)}`);
+      }
+    }
+  }
+}
+
 async function main(brokers: string): Promise<number> {
   await consumerBundle();
   const pressure = CpuPressure.start({ maxMs: 4 * 3600_000 });
@@ -177,6 +205,7 @@ async function main(brokers: string): Promise<number> {
     for (const { strategy, results } of [...chaos, ...sigterm]) {
       for (const result of results) if ('failed' in result) console.log(`${strategy}: a run failed: ${result.failed}`);
     }
+    printMisses(chaos, sigterm);
     return [...rows, ...sigtermRows].every((row) => row.at(-1) === 'PASS') ? 0 : 1;
   } finally {
     await pressure.stop();

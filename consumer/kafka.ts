@@ -112,6 +112,14 @@ export function createKafka(options: KafkaClientOptions): Kafka {
 export class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: Consumer;
   private stopping = false;
+  /**
+   * Set when this member learns that its assignment is being revoked (a rebalance error, or a
+   * fenced producer), cleared by the next assignment. Meanwhile kafkajs may still hand out batches
+   * it fetched for the old assignment (one per partition); they are not processed: a zombie that
+   * resumed after being expelled would otherwise process a record of each partition before it
+   * rejoins, each a duplicate.
+   */
+  private revoked = false;
   /** Reads committed positions (transactional strategy, after a claim); connected on first use. */
   private admin: { readonly client: Admin; readonly connected: Promise<void> } | undefined;
 
@@ -136,6 +144,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   ): Promise<void> {
     const { consumer } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.revoked = false;
       const assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
@@ -162,6 +171,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
         try {
           await handle(this.wrap(payload));
         } catch (error) {
+          if (error instanceof RebalanceSignal || error instanceof ProducerFencedError) this.revoked = true;
           throw toClientError(error);
         }
       },
@@ -187,22 +197,33 @@ export class KafkajsGroupConsumer implements GroupConsumer {
         try {
           await payload.commitOffsetsIfNecessary({ topics: toKafkaOffsets(offsets) });
         } catch (error) {
-          throw isRebalanceError(error) ? new RebalanceSignal({ cause: error }) : error;
+          throw this.revocation(error);
         }
       },
       commitIfDue: async () => {
-        await payload.commitOffsetsIfNecessary();
+        try {
+          await payload.commitOffsetsIfNecessary();
+        } catch (error) {
+          throw this.revocation(error);
+        }
       },
       heartbeat: async () => {
         try {
           await payload.heartbeat();
         } catch (error) {
-          throw isRebalanceError(error) ? new RebalanceSignal({ cause: error }) : error;
+          throw this.revocation(error);
         }
       },
       committedOffset: () => this.committedOffset(topic, partition),
-      shouldStop: () => this.stopping || !payload.isRunning() || payload.isStale(),
+      shouldStop: () => this.stopping || this.revoked || !payload.isRunning() || payload.isStale(),
     };
+  }
+
+  /** A rebalance error becomes the {@link RebalanceSignal} (and no further record is processed until the next assignment). */
+  private revocation(error: unknown): unknown {
+    if (!isRebalanceError(error)) return error;
+    this.revoked = true;
+    return new RebalanceSignal({ cause: error });
   }
 
   private async committedOffset(topic: string, partition: number): Promise<bigint | undefined> {

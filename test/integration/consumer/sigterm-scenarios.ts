@@ -98,7 +98,10 @@ async function oneRun(fleet: ConsumerFleet, random: () => number, options: Sigte
     },
   ];
   if (joiner) {
-    // The joiner goes too (a scale-in right after a scale-out), at whatever point it reached.
+    // The joiner goes too (a scale-in right after a scale-out), at whatever point it reached, but
+    // timed like every signal here: not before its first statement (node's own bootstrap is no
+    // program's to handle; see consumer/README.md).
+    await handlersInstalled(joiner);
     const stopped = await fleet.terminate(joiner);
     runs.push({
       member: joiner.name,

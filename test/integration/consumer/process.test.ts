@@ -41,7 +41,7 @@ describe('consumer process', () => {
     const fleet = await startFleet(scenario, 'sync-batch', () => ['--health-port', String(port)]);
     const member = fleet.start(0);
     const health = await eventually(
-      'the consumer to process all 300 records',
+      'the consumer to process all 300 records and commit every partition',
       async () => {
         const response = await fetch(`http://127.0.0.1:${port}/health`);
         const body = (await response.json()) as {
@@ -50,7 +50,9 @@ describe('consumer process', () => {
           partitions: string[];
           lastCommit?: { offsets: Record<string, string> };
         };
-        return response.status === 200 && body.processed === 300 ? body : undefined;
+        // Processed counts each record at once; the commit of the last chunk follows it.
+        const committed = Object.keys(body.lastCommit?.offsets ?? {}).length;
+        return response.status === 200 && body.processed === 300 && committed === 3 ? body : undefined;
       },
       { timeoutMs: 60_000 },
     );

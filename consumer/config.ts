@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { formatProblem, schemaProblems } from '../lambdas/domain/config/schema-issues';
 import { ConfigError } from './errors';
 
 export { ConfigError } from './errors';
@@ -216,14 +217,22 @@ export function parseConfig(raw: RawConfig): ConsumerConfig {
   const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const field = String(issue.path[0] ?? '');
-      const source = field in sources ? sources[field as Field] : undefined;
-      const where = source ? `${source.env} / ${source.flag}` : field || 'config';
+    const sourceOf = (path: readonly PropertyKey[]) => {
+      const field = String(path[0] ?? '');
+      return { field, source: field in sources ? sources[field as Field] : undefined };
+    };
+    const label = (path: readonly PropertyKey[]): string => {
+      const { field, source } = sourceOf(path);
+      return source ? `${source.env} / ${source.flag}` : field || 'config';
+    };
+    const words = (issue: z.core.$ZodIssue): string => {
+      const { field, source } = sourceOf(issue.path);
       const fix = source ? ` Fix: set ${source.env} or ${source.flag} to ${source.help}.` : '';
-      return `${where}: ${explain(issue, present[field])} (got ${describeValue(present[field])}).${fix}`;
-    });
-    throw new ConfigError(problems);
+      return `${explain(issue, present[field])} (got ${describeValue(present[field])}).${fix}`;
+    };
+    throw new ConfigError(
+      schemaProblems(result.error, undefined, words).map((problem) => formatProblem(problem, { label })),
+    );
   }
   const config = result.data;
   return {

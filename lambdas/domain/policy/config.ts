@@ -99,6 +99,16 @@ export const PolicyConfigSchema = z
      * after the group has been settled this long, so a rebalance pause does not read as slowness. @default 60
      */
     rateWindowSeconds: positiveSeconds('rateWindowSeconds').default(60),
+    /**
+     * The consumers' partition assignor. Only used to find a task count that gives a partition no
+     * count can drain a member of its own (range: Kafka's Java default; roundrobin: kafkajs's default;
+     * any other: only one partition per task guarantees it). @default 'range'
+     */
+    assignor: z
+      .enum(['range', 'roundrobin', 'cooperative-sticky', 'uniform'], {
+        error: "assignor must be 'range', 'roundrobin', 'cooperative-sticky' or 'uniform'",
+      })
+      .default('range'),
     /** Decide and record, but mark every decision as not to be acted on. @default false */
     dryRun: z.boolean({ error: 'dryRun must be true or false' }).default(false),
   })

@@ -19,7 +19,8 @@ import { recordRecommendation, stabilizedRecommendation, type StabilizedRecommen
 import type { TickContext } from './tick';
 
 /** The numbers every decision after sizing reports. */
-export type DrainNumbers = Pick<DecisionInputs, 'capacityPerTask' | 'drainSecondsNow' | 'drainSecondsRecommended'>;
+export type DrainNumbers = Pick<DecisionInputs, 'capacityPerTask' | 'drainSecondsNow' | 'drainSecondsRecommended'> &
+  Partial<Pick<DecisionInputs, 'hotPartitions'>>;
 
 /** Everything the gates after sizing read. */
 export interface DecisionContext extends TickContext, Sizing {
@@ -100,6 +101,7 @@ export function sizeTick(tick: TickContext): DecisionContext {
   const floor = capacityFloors(memory, topics, (topic) => lowerBoundCapacityOf(tick, topic, trust.exact), now);
   const lowerBoundCapacity = topics.map((topic) => floor[topic.topic]?.perSecond);
   const sizing = recommend(tick, { loads, hot, lowerBoundCapacity, production });
+  const hotPartitions = hot.length;
   const windowMs = config.scaleInStabilizationSeconds * 1000;
   // The window remembers what production needed, not the backlog a burst left (it is drained by then).
   const latest = { atMs: now, tasks: sizing.sustained ?? sizing.recommended };
@@ -109,7 +111,7 @@ export function sizeTick(tick: TickContext): DecisionContext {
     ...tick,
     ...sizing,
     loads,
-    numbers: drainNumbers(tick, loads, smallestCapacity(capacity), sizing.recommended),
+    numbers: { ...drainNumbers(tick, loads, smallestCapacity(capacity), sizing.recommended), hotPartitions },
     next: {
       ...memory,
       recommendations,

@@ -40,7 +40,13 @@ export interface TopicObservation {
   readonly fastestMemberRate: number | undefined;
   /** The scalable partition producing the most over the window: its production, lag and time lag. */
   readonly hottestPartition:
-    { readonly productionRate: number; readonly lag: number; readonly timeLagSeconds: number | undefined } | undefined;
+    | {
+        readonly partition: number;
+        readonly productionRate: number;
+        readonly lag: number;
+        readonly timeLagSeconds: number | undefined;
+      }
+    | undefined;
   /** Age (seconds) of the oldest unconsumed message on the scalable partitions other than the hottest. */
   readonly timeLagSecondsWithoutHottest: number | undefined;
   /** The topic's production per interval between snapshots, oldest first (for a short-horizon forecast). */
@@ -195,6 +201,8 @@ export interface DecisionInputs {
   readonly drainSecondsRecommended: number | undefined;
   readonly timeLagSeconds: number | undefined;
   readonly freshness: DataFreshness;
+  /** Partitions no task count can drain (each alone produces more than a task consumes): named, not chased. */
+  readonly hotPartitions: number;
   readonly detail: string;
 }
 

@@ -118,7 +118,7 @@ function hottestPartitionOf(
   lag: GroupMeasurement,
   topic: string,
   throughput: TopicThroughput | undefined,
-): (NonNullable<TopicObservation['hottestPartition']> & { readonly partition: number }) | undefined {
+): TopicObservation['hottestPartition'] {
   const hot = throughput?.hottestPartition;
   if (hot === undefined) return undefined;
   const stalled = lag.health.stalledPartitions.some((p) => p.topic === topic && p.partition === hot.partition);

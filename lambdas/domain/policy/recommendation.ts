@@ -5,6 +5,7 @@
  */
 import { usefulAtLeast } from './assignment';
 import type { TaskBounds } from './bounds';
+import type { PolicyConfig } from './config';
 import type { PolicyRule } from './input';
 import { toLoads, type HotPartition } from './capacity';
 import { sizeForDrainTarget, type TopicLoad } from './sizing';
@@ -135,6 +136,28 @@ export function behindSchedule(tick: TickContext, hot: readonly HotPartition[]):
 /** The capacity (msg/s) assumed for a member that consumed nothing in a settled window. */
 const MIN_CAPACITY = 1e-6;
 
+/**
+ * The smallest count from `from` up to the task range's upper bound at which every unfixable hot
+ * partition is its member's only partition under the configured assignor; undefined when none is.
+ */
+export function ownMemberCount(tick: TickContext, hot: readonly HotPartition[], from: number): number | undefined {
+  for (let tasks = Math.max(from, 1); tasks <= tick.bounds.upper; tasks += 1) {
+    if (hot.every((h) => holdsAlone(tick.config.assignor, h.partitions, h.partition, tasks))) return tasks;
+  }
+  return undefined;
+}
+
+/** Whether partition `p` of `partitions` is its member's only partition with `tasks` members. */
+export function holdsAlone(assignor: PolicyConfig['assignor'], partitions: number, p: number, tasks: number): boolean {
+  if (tasks >= partitions) return true;
+  if (assignor === 'roundrobin') return tasks > Math.max(p, partitions - 1 - p);
+  if (assignor !== 'range') return false;
+  // Range: the first (partitions mod tasks) members take one partition more than the others.
+  const share = Math.floor(partitions / tasks);
+  const larger = partitions % tasks;
+  return share === 1 && p >= larger * 2;
+}
+
 /** Consumption below this share of production, with a backlog, is falling behind. */
 export const FALLING_BEHIND_RATIO = 0.9;
 
@@ -150,12 +173,17 @@ function sizeFirst(tick: TickContext, inputs: SizingInputs): Sizing {
   const sized = { ...sizeByDrainTarget(tick, inputs.loads), sustained: sustainedNeed(tick, inputs.loads) };
   if (inputs.hot.length === 0) return sized;
   const names = inputs.hot.map(
-    (h) => `${h.topic} (${h.productionRate.toFixed(0)}/s > ${h.capacityPerTask.toFixed(0)}/s per task)`,
+    (h) => `${h.topic}/${h.partition} (${h.productionRate.toFixed(0)}/s > ${h.capacityPerTask.toFixed(0)}/s per task)`,
   );
+  // A member of its own consumes the partition at a task's full capacity instead of what its
+  // neighbours leave over: its backlog grows slower and drains sooner once the hot key cools.
+  const own = ownMemberCount(tick, inputs.hot, sized.recommended);
+  const dedicated = own === undefined ? '' : `; ${own} tasks give it a member of its own`;
   return {
     ...sized,
+    recommended: Math.max(sized.recommended, own ?? 0),
     sizingRule: 'hot-partition',
-    reason: `no count drains the hottest partition of ${names.join(', ')}`,
+    reason: `no count drains ${names.join(', ')}${dedicated}`,
   };
 }
 

@@ -89,8 +89,21 @@ function authorization(service: string): string {
   return `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
 }
 
+/**
+ * A pooled keep-alive socket that LocalStack closed while the event loop was busy (a synchronous
+ * synth takes seconds) is only noticed when a request is written to it: undici then fails with
+ * UND_ERR_SOCKET before the server read anything, so sending once more on a new socket is safe.
+ */
+function isStaleSocket(error: unknown): boolean {
+  return error instanceof TypeError && (error.cause as { code?: string } | undefined)?.code === 'UND_ERR_SOCKET';
+}
+
 async function call(url: string, init: RequestInit, what: string): Promise<string> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+  const send = () => fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+  const response = await send().catch(async (error: unknown) => {
+    if (isStaleSocket(error)) return await send();
+    throw error;
+  });
   const body = await response.text();
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status}: ${body.slice(0, 2000)}`);
   return body;

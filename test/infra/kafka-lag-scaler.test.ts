@@ -8,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parseScalerConfig } from '#domain/config/scaler-config';
-import { KafkaAuth, KafkaLagScaler, ScaledService, type KafkaLagScalerProps } from 'kafka-lag-autoscaler';
+import { KafkaAuth, KafkaLagScaler, ScaledService, ScalerTarget, type KafkaLagScalerProps } from 'kafka-lag-autoscaler';
 import {
   canonicalStatements,
   nagFindings,
@@ -680,6 +680,22 @@ describe('KafkaLagScaler targets added after construction (addTarget)', () => {
       /targets\[2\] \(group 'billing'\)\.targetId: target id 'billing' is used twice; give each target a unique id/,
     );
     expect(scaler.targets).toHaveLength(2);
+  });
+
+  it('accepts a target constructed directly (new ScalerTarget with the scaler in its props), like addTarget', () => {
+    const stack = new Stack(testApp(), 'Direct');
+    const scaler = new KafkaLagScaler(stack, 'Scaler', { kafka: { bootstrapBrokers: ['kafka-1:9092'] } });
+    const orders = new ScalerTarget(stack, 'Orders', {
+      scaler,
+      consumerGroup: 'orders',
+      service: ScaledService.fromServiceName('shop', 'orders'),
+    });
+    expect(scaler.targets).toEqual([orders]);
+    const config = parseScalerConfig(JSON.parse(renderIntrinsics(env(Template.fromStack(stack)).LAGSCALER_CONFIG)));
+    expect(config.targets.map((t) => t.group)).toEqual(['orders']);
+    expect(
+      () => new ScalerTarget(stack, 'Again', { scaler, consumerGroup: 'orders', service: orders.service }),
+    ).toThrow(/target id 'orders' is used twice/);
   });
 
   it('fails synth when no target was added', () => {

@@ -97,7 +97,7 @@ describe('the npm package in a fresh CDK app outside the repository', () => {
   afterAll(() => {
     console.log(`package timings (s): ${JSON.stringify(timings)}; tarball ${packed?.size ?? '?'} bytes`);
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000); // the app's node_modules (aws-cdk-lib) take a while to delete on a busy machine
 
   it('is under 3 MB and holds the built library, declarations, prebuilt handler, command line and traces only', () => {
     expect(packed.size).toBeLessThan(3 * 1024 * 1024);

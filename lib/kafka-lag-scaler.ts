@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,8 +9,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
-import { compactScalerConfig, type TargetConfig } from '../lambdas/domain/config/scaler-config';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
+import { clusterOf, type ScalerConfig, type TargetConfig } from '../lambdas/domain/config/scaler-config';
+import { needsFanOut, planShards, shardRefs } from '../lambdas/domain/config/shards';
+import { deliverConfig, environmentProblems } from './config-asset';
 import { KafkaLagScalerPropsError } from './errors';
 import { tickHandlerDirectory } from './handler-bundle';
 import type { KafkaConnectionProps } from './kafka-connection';
@@ -24,6 +27,7 @@ import {
   type TargetConfigProps,
 } from './scaler-config-props';
 import { ScalerDashboard } from './scaler-dashboard';
+import { ScalerFanOut } from './scaler-fan-out';
 import { TargetGrants, grantFixed } from './scaler-grants';
 import { DEFAULT_METRICS_NAMESPACE, ScalerMetricName } from './scaler-metrics';
 import { ScalerTarget, type ScalerTargetOptions } from './scaler-target';
@@ -42,8 +46,30 @@ export enum ScalerLogLevel {
 
 /** Props of {@link KafkaLagScaler}. */
 export interface KafkaLagScalerProps {
-  /** The Kafka cluster: bootstrap brokers, TLS and authentication. */
-  readonly kafka: KafkaConnectionProps;
+  /**
+   * The Kafka cluster (bootstrap brokers, TLS and authentication) of every target that names no
+   * other cluster; its name is `default`.
+   * @default - none: every target names one of `kafkaClusters`
+   */
+  readonly kafka?: KafkaConnectionProps;
+  /**
+   * More Kafka clusters by name (letters, digits, `.`, `_`, `-`); a target names its own with
+   * `kafkaCluster`. Each tick reads each cluster with its own connection.
+   * @default - only `kafka`
+   */
+  readonly kafkaClusters?: { readonly [name: string]: KafkaConnectionProps };
+  /**
+   * The most targets one invocation handles. With more, the schedule starts a Step Functions state
+   * machine that runs the tick once per shard (targets of one cluster, at most this many), in
+   * parallel; with this many or fewer, the schedule invokes the function directly.
+   * @default 1000
+   */
+  readonly maxTargetsPerInvocation?: number;
+  /**
+   * Shards running at once when the tick fans out (the Map state's MaxConcurrency).
+   * @default 10
+   */
+  readonly maxConcurrentShards?: number;
   /**
    * The consumer groups to watch and the ECS services to scale for them; more can be added with
    * `addTarget()`. At least one target is needed by synth time.
@@ -157,8 +183,6 @@ export interface KafkaLagScalerProps {
   readonly dashboard?: boolean;
 }
 
-// Lambda's limit on all environment variables of a function together.
-const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 const POWERTOOLS_SERVICE_NAME = 'kafka-lag-autoscaler';
 
 /**
@@ -207,6 +231,9 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
   private readonly targetList: ScalerTarget[] = [];
   private readonly grants: TargetGrants;
   private readonly dashboardRows: ScalerDashboard | undefined;
+  private readonly scheduleRule: events.Rule;
+  private fanOut: ScalerFanOut | undefined;
+  private finalized = false;
 
   constructor(scope: Construct, id: string, props: KafkaLagScalerProps) {
     super(scope, id);
@@ -218,15 +245,21 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     this.role = props.role ?? this.createRole();
     this.grantPrincipal = this.role;
     this.function = this.createFunction(props);
-    this.stateTable.grant(this.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    const auth = props.kafka.auth?._spec ?? { type: 'none' };
-    grantFixed(this.role, { namespace: this.metricsNamespace, auth, inVpc: props.vpc !== undefined });
-    this.grants = new TargetGrants(this.role, auth.type === 'msk-iam' ? auth.clusterArn : undefined);
-    new events.Rule(this, 'Schedule', {
+    // Batched loads (BatchGetItem); batched saves are TransactWriteItems of puts, allowed by PutItem.
+    this.stateTable.grant(this.role, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
+    const clusters = connectionsOf(props);
+    const auths = [...clusters.values()].map((c) => c.auth?._spec ?? { type: 'none' as const });
+    grantFixed(this.role, { namespace: this.metricsNamespace, auths, inVpc: props.vpc !== undefined });
+    this.grants = new TargetGrants(
+      this.role,
+      new Map(
+        [...clusters].flatMap(([n, c]) => (c.auth?._spec.type === 'msk-iam' ? [[n, c.auth._spec.clusterArn]] : [])),
+      ),
+    );
+    // Its target (the function, or the fan-out state machine) is chosen at synth, once every target is in.
+    this.scheduleRule = new events.Rule(this, 'Schedule', {
       description: 'Kafka lag autoscaler tick',
       schedule: events.Schedule.rate(this.schedule),
-      // A missed tick is replaced by the next one; retrying it late would only act on stale data.
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     this.ticksMissingAlarm = ticksMissingAlarm(this, {
@@ -247,6 +280,50 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     this.acknowledgeNagFindings(props);
     for (const target of props.targets ?? []) this.addTarget(target);
     this.node.addValidation({ validate: () => this.synthProblems() });
+    Aspects.of(this).add({ visit: (node: IConstruct) => (node === this ? this.finalize() : undefined) });
+  }
+
+  /**
+   * At synth, with every target in: ships the configuration (an S3 asset) and points the schedule at
+   * the function, or, above maxTargetsPerInvocation, at the fan-out state machine.
+   */
+  private finalize(): void {
+    if (this.accepted.length === 0 || this.finalized) return;
+    this.finalized = true;
+    const config: ScalerConfig = { ...this.base, targets: this.accepted };
+    this.grants.apply();
+    deliverConfig(this, { fn: this.function, role: this.role, config });
+    if (!needsFanOut(config)) {
+      // A missed tick is replaced by the next one; retrying it late would only act on stale data.
+      this.scheduleRule.addTarget(
+        new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      );
+      return;
+    }
+    this.fanOut = new ScalerFanOut(this, 'FanOut', {
+      tickFunction: this.function,
+      tickTimeout: this.function.timeout ?? Duration.seconds(60),
+      shards: shardRefs(planShards(config)),
+      maxConcurrency: this.props.maxConcurrentShards ?? 10,
+      namespace: this.metricsNamespace,
+      schedule: this.scheduleRule,
+      period: this.schedule,
+      alarmTopic: this.alarmTopic,
+      logRetention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+  }
+
+  /**
+   * The fan-out state machine, when the targets exceed maxTargetsPerInvocation. Created at synth
+   * (once every target is known): undefined before, and when one invocation handles every target.
+   */
+  get stateMachine(): sfn.IStateMachine | undefined {
+    return this.fanOut?.stateMachine;
+  }
+
+  /** ShardFailures >= 1 in a period (a shard of the fanned-out tick failed); created with the state machine. */
+  get shardFailuresAlarm(): cloudwatch.IAlarm | undefined {
+    return this.fanOut?.shardFailuresAlarm;
   }
 
   /**
@@ -265,9 +342,13 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     return [...this.targetList];
   }
 
-  /** Every alarm: each target's and the ticks-missing alarm. */
+  /** Every alarm: each target's, the ticks-missing alarm and (with fan-out, after synth) the shard-failures alarm. */
   get alarms(): readonly cloudwatch.IAlarm[] {
-    return [...this.targetList.flatMap((t) => t.alarms), ...(this.ticksMissingAlarm ? [this.ticksMissingAlarm] : [])];
+    return [
+      ...this.targetList.flatMap((t) => t.alarms),
+      ...(this.ticksMissingAlarm ? [this.ticksMissingAlarm] : []),
+      ...(this.shardFailuresAlarm ? [this.shardFailuresAlarm] : []),
+    ];
   }
 
   /** The function's network connections (only with a VPC): allow them into the brokers' security group. */
@@ -330,8 +411,10 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     this.targetList.push(target);
     this.grants.add({
       serviceArn: target.service._arn(this),
+      serviceCluster: target.service._names().clusterName,
       group: target.consumerGroup,
       topics: target._config.topics,
+      kafkaCluster: clusterOf(target._config),
     });
     this.dashboardRows?.addTarget(target);
   }
@@ -343,28 +426,15 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     return own.length > 0 ? own : mergedAlarmProblems(path, [this.props.alarms, options.alarms]);
   }
 
-  /** The whole configuration as the function receives it (defaults left out), from the targets added so far. */
-  private configJson(): string {
-    const config = { ...this.base, targets: this.accepted };
-    return Stack.of(this).toJsonString(compactScalerConfig(config));
-  }
-
-  /** Problems only known once every target is in: none at all, or too many for Lambda's environment. */
+  /** Problems only known once every target is in: none at all, or more Kafka connections than the environment holds. */
   private synthProblems(): string[] {
     if (this.accepted.length === 0) {
       return [
         `KafkaLagScaler '${this.node.path}': targets: give at least one target (consumer group -> ECS service) in props.targets or with addTarget()`,
       ];
     }
-    const config = { ...this.base, targets: this.accepted };
-    // Tokens render longer once resolved (a secret ARN is ~100 characters); 300 bytes covers them and
-    // the other variables.
-    const size = JSON.stringify(compactScalerConfig(config)).length + 300;
-    if (size <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
-    const perConstruct = Math.max(1, Math.floor((this.accepted.length * LAMBDA_ENVIRONMENT_LIMIT_BYTES) / size));
-    return [
-      `KafkaLagScaler '${this.node.path}': targets: the configuration (${size} bytes with the other variables) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs (about ${perConstruct} per construct)`,
-    ];
+    // The targets travel in an S3 object of any size; only the connections stay in the environment.
+    return environmentProblems(this, { ...this.base, targets: this.accepted });
   }
 
   /** One item per target: its history and last decision, written with optimistic concurrency. */
@@ -404,9 +474,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
       role: this.role,
       logGroup,
       environment: {
-        // Rendered at synth from the targets added by then; defaults are left out (the handler's
-        // parse restores them) because Lambda's environment holds 4 KB in all.
-        LAGSCALER_CONFIG: Lazy.string({ produce: () => this.configJson() }),
+        // The configuration itself is added at synth, once every target is in (config-asset.ts).
         STATE_TABLE_NAME: this.stateTable.tableName,
         POWERTOOLS_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
@@ -454,6 +522,7 @@ function targetConfigProps(options: ScalerTargetOptions): TargetConfigProps {
   return {
     targetId: options.targetId,
     consumerGroup: options.consumerGroup,
+    kafkaCluster: options.kafkaCluster,
     topics: options.topics,
     isolation: options.isolation,
     offsetResetPolicy: options.offsetResetPolicy,
@@ -491,9 +560,17 @@ function validateProps(scope: Construct, props: KafkaLagScalerProps, schedule: D
     const own = alarmOptionProblems(path, target.alarms);
     problems.push(...(own.length > 0 ? own : mergedAlarmProblems(path, [props.alarms, target.alarms])));
   });
-  if (props.kafka.auth?._spec.type === 'msk-iam' && props.kafka.tls !== true) {
+  for (const [name, connection] of connectionsOf(props)) {
+    if (connection.auth?._spec.type === 'msk-iam' && connection.tls !== true) {
+      problems.push(
+        `${name === 'default' ? 'kafka' : `kafkaClusters.${name}`}.tls: MSK IAM authentication needs TLS (MSK's IAM listener is port 9098, TLS only); set tls: true`,
+      );
+    }
+  }
+  const shards = props.maxConcurrentShards;
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 40)) {
     problems.push(
-      "kafka.tls: MSK IAM authentication needs TLS (MSK's IAM listener is port 9098, TLS only); set tls: true",
+      `maxConcurrentShards: must be a whole number from 1 to 40 (an inline Map state's limit); got ${shards}`,
     );
   }
   const base = parseBase(baseProps(props), (props.targets ?? []).map(targetConfigProps));
@@ -509,9 +586,19 @@ function validateProps(scope: Construct, props: KafkaLagScalerProps, schedule: D
   return base.config;
 }
 
+/** Every cluster's connection props by name (`kafka` as `default`). */
+function connectionsOf(props: KafkaLagScalerProps): Map<string, KafkaConnectionProps> {
+  return new Map([
+    ...(props.kafka === undefined ? [] : [['default', props.kafka] as const]),
+    ...Object.entries(props.kafkaClusters ?? {}),
+  ]);
+}
+
 function baseProps(props: KafkaLagScalerProps): BaseConfigProps {
   return {
     kafka: props.kafka,
+    kafkaClusters: props.kafkaClusters,
+    maxTargetsPerInvocation: props.maxTargetsPerInvocation,
     metricsNamespace: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
     partitionMetrics: props.partitionMetrics,
     pollIntervalSeconds: props.pollIntervalSeconds,

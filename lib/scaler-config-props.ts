@@ -5,8 +5,10 @@
  */
 import { Token } from 'aws-cdk-lib';
 import {
+  duplicateIdMessage,
   ScalerConfigError,
   parseScalerConfig,
+  targetId,
   type ScalerConfig,
   type ScalerConfigInput,
   type TargetConfig,
@@ -16,9 +18,11 @@ import type { PolicyConfigInput } from '../lambdas/domain/policy/config';
 import type { KafkaConnectionProps } from './kafka-connection';
 import type { ScalingPolicyProps } from './scaling-policy-props';
 
-/** The construct-level props that become LAGSCALER_CONFIG. */
+/** The construct-level props that become the scaler configuration. */
 export interface BaseConfigProps {
-  readonly kafka: KafkaConnectionProps;
+  readonly kafka?: KafkaConnectionProps;
+  readonly kafkaClusters?: Readonly<Record<string, KafkaConnectionProps>>;
+  readonly maxTargetsPerInvocation?: number;
   readonly metricsNamespace?: string;
   readonly partitionMetrics?: boolean;
   readonly pollIntervalSeconds?: number;
@@ -26,10 +30,11 @@ export interface BaseConfigProps {
   readonly dryRun?: boolean;
 }
 
-/** A target's fields that become its part of LAGSCALER_CONFIG, its service already named. */
+/** A target's fields that become its part of the configuration, its service already named. */
 export interface TargetConfigProps {
   readonly targetId?: string;
   readonly consumerGroup: string;
+  readonly kafkaCluster?: string;
   readonly topics?: readonly string[];
   readonly isolation?: string;
   readonly offsetResetPolicy?: string;
@@ -60,23 +65,35 @@ const TOKEN_BROKER_PLACEHOLDER = 'token.broker.invalid:9092';
 // Validates the construct-level props before any target exists (the schema wants at least one).
 const PLACEHOLDER_TARGET: RawTarget = { group: 'placeholder', service: { cluster: 'placeholder', service: 'p' } };
 
-/** The construct-level part of the raw configuration; broker tokens replaced by a checkable placeholder. */
-export function rawBase(props: BaseConfigProps): RawBase {
-  const auth = props.kafka.auth?._spec ?? { type: 'none' as const };
+type RawConnection = NonNullable<RawBase['kafka']>;
+
+/** One cluster's connection as the schema reads it; broker tokens replaced by a checkable placeholder. */
+function rawConnection(props: KafkaConnectionProps): RawConnection {
+  const auth = props.auth?._spec ?? { type: 'none' as const };
   return {
-    kafka: {
-      brokers: props.kafka.bootstrapBrokers.map((b) => (Token.isUnresolved(b) ? TOKEN_BROKER_PLACEHOLDER : b)),
-      tls: props.kafka.tls ?? false,
-      auth:
-        auth.type === 'none'
-          ? { type: 'none' }
-          : auth.type === 'sasl-scram'
-            ? { type: 'sasl-scram', mechanism: auth.mechanism, secretArn: auth.secret.secretArn }
-            : auth.type === 'sasl-plain'
-              ? { type: 'sasl-plain', secretArn: auth.secret.secretArn }
-              : { type: 'msk-iam', ...(auth.region === undefined ? {} : { region: auth.region }) },
-    },
+    brokers: props.bootstrapBrokers.map((b) => (Token.isUnresolved(b) ? TOKEN_BROKER_PLACEHOLDER : b)),
+    tls: props.tls ?? false,
+    auth:
+      auth.type === 'none'
+        ? { type: 'none' }
+        : auth.type === 'sasl-scram'
+          ? { type: 'sasl-scram', mechanism: auth.mechanism, secretArn: auth.secret.secretArn }
+          : auth.type === 'sasl-plain'
+            ? { type: 'sasl-plain', secretArn: auth.secret.secretArn }
+            : { type: 'msk-iam', ...(auth.region === undefined ? {} : { region: auth.region }) },
+  };
+}
+
+/** The construct-level part of the raw configuration. */
+export function rawBase(props: BaseConfigProps): RawBase {
+  const clusters = props.kafkaClusters;
+  return {
+    ...(props.kafka === undefined ? {} : { kafka: rawConnection(props.kafka) }),
+    ...(clusters === undefined
+      ? {}
+      : { kafkaClusters: Object.fromEntries(Object.entries(clusters).map(([n, c]) => [n, rawConnection(c)])) }),
     ...defined({
+      maxTargetsPerInvocation: props.maxTargetsPerInvocation,
       metricsNamespace: props.metricsNamespace,
       partitionMetrics: props.partitionMetrics,
       pollIntervalSeconds: props.pollIntervalSeconds,
@@ -91,6 +108,7 @@ export function rawTarget(target: TargetConfigProps): RawTarget {
   return {
     ...defined({
       id: target.targetId,
+      kafkaCluster: target.kafkaCluster,
       topics: target.topics === undefined ? undefined : [...target.topics],
       isolation: target.isolation,
       offsetResetPolicy: target.offsetResetPolicy,
@@ -114,7 +132,10 @@ export function parseBase(
   props: BaseConfigProps,
   targets: readonly TargetConfigProps[],
 ): { ok: true; config: BaseConfig } | { ok: false; problems: string[] } {
-  const raws = targets.length > 0 ? targets.map(rawTarget) : [PLACEHOLDER_TARGET];
+  // Without a default cluster the placeholder names the first of the named ones.
+  const firstCluster = props.kafka === undefined ? Object.keys(props.kafkaClusters ?? {})[0] : undefined;
+  const placeholder = { ...PLACEHOLDER_TARGET, ...(firstCluster === undefined ? {} : { kafkaCluster: firstCluster }) };
+  const raws = targets.length > 0 ? targets.map(rawTarget) : [placeholder];
   const result = parse(
     rawBase(props),
     raws,
@@ -123,8 +144,25 @@ export function parseBase(
   if (!result.ok) return result;
   const base: Partial<ScalerConfig> = { ...result.config };
   delete base.targets;
-  const kafka = { ...result.config.kafka, brokers: [...props.kafka.bootstrapBrokers] };
-  return { ok: true, config: { ...(base as BaseConfig), kafka } };
+  // Deploy-time broker tokens back in place of the placeholder they were checked as.
+  const { kafka, kafkaClusters } = result.config;
+  const withBrokers = <T extends { brokers: string[] }>(parsed: T, given: KafkaConnectionProps | undefined): T => ({
+    ...parsed,
+    brokers: given === undefined ? parsed.brokers : [...given.bootstrapBrokers],
+  });
+  return {
+    ok: true,
+    config: {
+      ...(base as BaseConfig),
+      kafka: kafka === undefined ? undefined : withBrokers(kafka, props.kafka),
+      kafkaClusters:
+        kafkaClusters === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(kafkaClusters).map(([n, c]) => [n, withBrokers(c, props.kafkaClusters?.[n])]),
+            ),
+    },
+  };
 }
 
 /**
@@ -136,27 +174,50 @@ export function parseTarget(
   accepted: readonly TargetConfig[],
   target: TargetConfigProps,
 ): { ok: true; config: TargetConfig } | { ok: false; problems: string[] } {
-  // A parsed target is valid schema input (parsing it again gives the same configuration).
-  const raws: RawTarget[] = [...accepted, rawTarget(target)];
-  const result = parse(rawBase(props), raws, [...accepted.map((t) => t.group), target.consumerGroup]);
-  if (!result.ok) return result;
-  const config = result.config.targets[accepted.length];
+  // The target is parsed alone (with the construct-level props), so adding n targets costs n parses,
+  // not n squared; uniqueness against the accepted ones is checked here with the schema's words.
+  const index = accepted.length;
+  const result = parse(rawBase(props), [rawTarget(target)], [target.consumerGroup], index);
+  const id = target.targetId ?? target.consumerGroup;
+  const taken = accepted.some((t) => targetId(t) === id);
+  const duplicate = taken
+    ? [
+        formatProblem(
+          { path: ['targets', index, 'id'], message: duplicateIdMessage(id) },
+          {
+            label: (path) => propPath(path, [...accepted.map((t) => t.group), target.consumerGroup]),
+          },
+        ),
+      ]
+    : [];
+  if (!result.ok) return { ok: false, problems: [...result.problems, ...duplicate] };
+  if (duplicate.length > 0) return { ok: false, problems: duplicate };
+  const [config] = result.config.targets;
   if (config === undefined) throw new Error('parseTarget: the schema dropped a target');
   return { ok: true, config };
 }
 
+/** Parses through the schema; problems labelled with prop paths, target indexes shifted by `offset`. */
 function parse(
   base: RawBase,
   targets: readonly RawTarget[],
   groups: readonly string[],
+  offset = 0,
 ): { ok: true; config: ScalerConfig } | { ok: false; problems: string[] } {
   try {
     return { ok: true, config: parseScalerConfig({ ...base, targets }) };
   } catch (error) {
     if (!(error instanceof ScalerConfigError)) throw error;
+    const shifted = (path: readonly PropertyKey[]): PropertyKey[] =>
+      path[0] === 'targets' && typeof path[1] === 'number'
+        ? ['targets', path[1] + offset, ...path.slice(2)]
+        : [...path];
+    const shiftedGroups = [...Array<string>(offset).fill(''), ...groups];
     return {
       ok: false,
-      problems: error.issues.map((issue) => formatProblem(issue, { label: (path) => propPath(path, groups) })),
+      problems: error.issues.map((issue) =>
+        formatProblem(issue, { label: (path) => propPath(shifted(path), shiftedGroups) }),
+      ),
     };
   }
 }
@@ -167,6 +228,8 @@ const TARGET_FIELDS: Readonly<Record<string, string>> = { group: 'consumerGroup'
 function propPath(path: readonly PropertyKey[], groups: readonly string[]): string {
   const [first, second, ...rest] = path;
   if (first === 'kafka' && second === 'brokers') return formatPath(['kafka', 'bootstrapBrokers', ...rest]);
+  if (first === 'kafkaClusters' && typeof second === 'string' && rest[0] === 'brokers')
+    return formatPath(['kafkaClusters', second, 'bootstrapBrokers', ...rest.slice(1)]);
   if (first === 'targets' && typeof second === 'number') {
     const group = groups[second];
     const [field, ...more] = rest;

@@ -1,10 +1,13 @@
 /** The function's permissions (internal): fixed ones at construction, and those that grow with the targets. */
-import { Fn } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { KafkaAuthSpec } from './kafka-connection';
 
-/** What the tick needs regardless of its targets: its namespace, Kafka authentication, the VPC. */
-export function grantFixed(role: iam.IRole, options: { namespace: string; auth: KafkaAuthSpec; inVpc: boolean }): void {
+/** What the tick needs regardless of its targets: its namespace, each cluster's authentication, the VPC. */
+export function grantFixed(
+  role: iam.IRole,
+  options: { namespace: string; auths: readonly KafkaAuthSpec[]; inVpc: boolean },
+): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['cloudwatch:PutMetricData'],
@@ -12,12 +15,12 @@ export function grantFixed(role: iam.IRole, options: { namespace: string; auth: 
       conditions: { StringEquals: { 'cloudwatch:namespace': options.namespace } },
     }),
   );
-  const auth = options.auth;
-  if (auth.type === 'sasl-scram' || auth.type === 'sasl-plain') auth.secret.grantRead(role);
-  if (auth.type === 'msk-iam') {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [auth.clusterArn] }),
-    );
+  for (const auth of options.auths) {
+    if (auth.type === 'sasl-scram' || auth.type === 'sasl-plain') auth.secret.grantRead(role);
+  }
+  const mskClusters = options.auths.flatMap((auth) => (auth.type === 'msk-iam' ? [auth.clusterArn] : []));
+  if (mskClusters.length > 0) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: mskClusters }));
   }
   if (!options.inVpc) return;
   // Lambda attaches to the VPC with the function's role; these actions have no resource-level scope.
@@ -40,60 +43,102 @@ export function grantFixed(role: iam.IRole, options: { namespace: string; auth: 
 export interface TargetGrant {
   /** ARN of the ECS service the target scales. */
   readonly serviceArn: string;
+  /** Name of the service's ECS cluster (for a grant on every service of the cluster). */
+  readonly serviceCluster: string;
   /** The consumer group. */
   readonly group: string;
   /** The topics measured; undefined: every topic the group committed on. */
   readonly topics: readonly string[] | undefined;
+  /** The name of the Kafka cluster the group lives on. */
+  readonly kafkaCluster: string;
 }
 
 /**
- * Statements that grow as targets are added (their resources are read at synth): ecs:UpdateService
- * and DescribeServices on the named services only; with MSK IAM, DescribeGroup on the watched groups
- * and DescribeTopic on their topics (every topic of the cluster once a target measures all of its group's).
+ * Above this many services (or groups, or topics) the grants name their clusters instead (`service/
+ * <cluster>/*`): IAM policies of a role hold about 10 KB inline (plus ten 6 KB managed policies), so
+ * thousands of exact ARNs cannot be granted at all.
+ */
+export const EXACT_GRANTS_LIMIT = 100;
+
+/**
+ * Statements that grow with the targets, written once at synth when every target is known:
+ * ecs:UpdateService and DescribeServices on the scaled services only (on every service of their ECS
+ * clusters above EXACT_GRANTS_LIMIT services); with MSK IAM, DescribeGroup on the watched groups and
+ * DescribeTopic on their topics (every topic of the cluster once a target measures all of its
+ * group's), cluster-wide above the limit too.
  */
 export class TargetGrants {
-  private readonly seen = new Set<string>();
-  private services: iam.PolicyStatement | undefined;
-  private groups: iam.PolicyStatement | undefined;
-  private topics: iam.PolicyStatement | undefined;
-  private allTopics = false;
+  private readonly targets: TargetGrant[] = [];
 
   constructor(
     private readonly role: iam.IRole,
-    private readonly mskClusterArn: string | undefined,
+    /** The ARN of each MSK IAM cluster by cluster name. */
+    private readonly mskClusterArns: ReadonlyMap<string, string>,
   ) {}
 
   add(target: TargetGrant): void {
-    this.services = this.extend(this.services, ['ecs:DescribeServices', 'ecs:UpdateService'], [target.serviceArn]);
-    const cluster = this.mskClusterArn;
-    if (cluster === undefined) return;
-    this.groups = this.extend(this.groups, ['kafka-cluster:DescribeGroup'], [mskArn(cluster, 'group', target.group)]);
-    if (this.allTopics) return;
-    if (target.topics === undefined) this.allTopics = true;
-    const topics = target.topics === undefined ? ['*'] : target.topics;
-    this.topics = this.extend(
-      this.topics,
+    this.targets.push(target);
+  }
+
+  /** Adds the statements to the role (once, at synth). */
+  apply(): void {
+    const stack = Stack.of(this.role);
+    const exactServices = unique(this.targets.map((t) => t.serviceArn));
+    const services =
+      exactServices.length <= EXACT_GRANTS_LIMIT
+        ? exactServices
+        : unique(this.targets.map((t) => t.serviceCluster)).map((cluster) =>
+            stack.formatArn({
+              service: 'ecs',
+              resource: 'service',
+              resourceName: `${cluster}/*`,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          );
+    this.grant(['ecs:DescribeServices', 'ecs:UpdateService'], services);
+    const msk = this.targets.flatMap((t) => {
+      const cluster = this.mskClusterArns.get(t.kafkaCluster);
+      return cluster === undefined ? [] : [{ ...t, cluster }];
+    });
+    const groups = unique(msk.map((t) => `${t.cluster}\u0000${t.group}`));
+    this.grant(
+      ['kafka-cluster:DescribeGroup'],
+      groups.length <= EXACT_GRANTS_LIMIT
+        ? msk.map((t) => mskArn(t.cluster, 'group', t.group))
+        : unique(msk.map((t) => t.cluster)).map((cluster) => mskArn(cluster, 'group', '*')),
+    );
+    const everyTopic = new Set(msk.filter((t) => t.topics === undefined).map((t) => t.cluster));
+    const topics = unique(
+      msk.flatMap((t) =>
+        everyTopic.has(t.cluster) ? [] : (t.topics ?? []).map((topic) => `${t.cluster}\u0000${topic}`),
+      ),
+    );
+    const wide = topics.length > EXACT_GRANTS_LIMIT;
+    this.grant(
       ['kafka-cluster:DescribeTopic'],
-      topics.map((topic) => mskArn(cluster, 'topic', topic)),
+      [
+        ...unique(msk.map((t) => t.cluster))
+          .filter((cluster) => wide || everyTopic.has(cluster))
+          .map((cluster) => mskArn(cluster, 'topic', '*')),
+        ...(wide
+          ? []
+          : topics.map((key) => {
+              const [cluster = '', topic = ''] = key.split('\u0000');
+              return mskArn(cluster, 'topic', topic);
+            })),
+      ],
     );
   }
 
-  /** The statement for these actions with the resources added (created with its first resource). */
-  private extend(
-    statement: iam.PolicyStatement | undefined,
-    actions: string[],
-    resources: readonly string[],
-  ): iam.PolicyStatement {
-    const fresh = resources.filter((arn) => !this.seen.has(`${actions[0]} ${arn}`));
-    for (const arn of fresh) this.seen.add(`${actions[0]} ${arn}`);
-    if (statement) {
-      statement.addResources(...fresh);
-      return statement;
-    }
-    const created = new iam.PolicyStatement({ actions, resources: fresh });
-    this.role.addToPrincipalPolicy(created);
-    return created;
+  private grant(actions: string[], resources: readonly string[]): void {
+    const distinct = unique(resources);
+    if (distinct.length === 0) return;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: distinct }));
   }
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
 /** `arn:...:cluster/<name>/<uuid>` -> `arn:...:<kind>/<name>/<uuid>/<resource>` (MSK's group and topic ARNs). */

@@ -86,6 +86,11 @@ export interface ScalerTargetOptions {
   /** The ECS service to scale. */
   readonly service: ScaledService;
   /**
+   * The Kafka cluster the group lives on: a name in the scaler's `kafkaClusters`.
+   * @default - the scaler's `kafka` cluster
+   */
+  readonly kafkaCluster?: string;
+  /**
    * Names the target in metrics (`Target` dimension), logs, alarms and the state table; unique
    * within the scaler. Letters, digits, `.`, `_` and `-`.
    * @default - the consumer group

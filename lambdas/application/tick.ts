@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { ScalerConfig, TargetConfig } from '../domain/config/scaler-config';
-import { targetId } from '../domain/config/scaler-config';
+import { clusterOf, targetId } from '../domain/config/scaler-config';
 import type { GroupReadResult } from '../domain/lag/snapshot';
 import type { ScalingDecision } from '../domain/policy';
 import type { Clock } from '../ports/clock';
@@ -14,6 +14,7 @@ import { decideTarget, measureTarget } from '#domain/pipeline';
 import { initialTargetState, type TargetState } from './target-state';
 import { scalerMetrics, lagMetrics } from './tick-metrics';
 import { describeError } from '#domain/errors';
+import { prefetchServices, prefetchStates } from './prefetch';
 
 export interface TickDependencies {
   readonly reader: OffsetReader;
@@ -44,27 +45,35 @@ export interface TickReport {
  */
 export async function runTick(config: ScalerConfig, deps: TickDependencies): Promise<TickReport> {
   const startedAtMs = deps.clock.now();
-  const readOf = new Map<string, GroupReadResult>();
+  const readOf = new Map<string, GroupReadResult | undefined>();
   let kafkaError: string | undefined;
-  // History lives in each target's state; load it before measuring (one read per target).
+  // History lives in each target's state; load it before measuring (batched where the store can).
+  const store = await prefetchStates(deps.store, config.targets.map(targetId));
   const loaded = new Map<string, StoredTarget>();
   await Promise.all(
     config.targets.map(async (t) => {
       const id = targetId(t);
-      loaded.set(id, await loadState(deps, id));
+      loaded.set(id, await loadState({ ...deps, store }, id));
     }),
+  );
+  // Every service described at once (batched where ECS can), while Kafka is read.
+  const describing = prefetchServices(
+    deps.capacity,
+    config.targets.map((t) => t.service),
   );
   try {
     const results: readonly GroupReadResult[] = await deps.reader.read(
-      config.targets.map((t) => ({ group: t.group, topics: t.topics, isolation: t.isolation })),
+      config.targets.map((t) => ({ group: t.group, topics: t.topics, isolation: t.isolation, cluster: clusterOf(t) })),
     );
-    for (const result of results) readOf.set(result.kind === 'ok' ? result.snapshot.group : result.group, result);
+    // One result per selection, in order: the same group name may live on two clusters.
+    config.targets.forEach((t, index) => readOf.set(targetId(t), results[index]));
   } catch (error) {
     // Every target still runs: with missing data the policy holds (never scales in).
     kafkaError = describeError(error);
     deps.logger.error('kafka read failed; every target holds this tick', { error: kafkaError });
   }
 
+  const capacity = await describing;
   const limit = pLimit(config.concurrency);
   const outcomes = await Promise.all(
     config.targets.map((target) =>
@@ -72,8 +81,8 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
         tickTarget(
           config,
           target,
-          { read: readOf.get(target.group), stored: loaded.get(targetId(target)), kafkaError },
-          deps,
+          { read: readOf.get(targetId(target)), stored: loaded.get(targetId(target)), kafkaError },
+          { ...deps, capacity, store },
         ),
       ),
     ),

@@ -1,32 +1,39 @@
 /**
- * The scheduled Lambda: composition root only. Configuration is parsed once at cold start (a bad
- * LAGSCALER_CONFIG fails the init with every problem named); clients are created here and injected.
+ * The scheduled Lambda: composition root only. Configuration is read once at cold start (inline, or
+ * the S3 object the construct deploys: a bad one fails the init with every problem named); clients
+ * are created here and injected. A scheduled event runs every target; a state machine's shard event
+ * (`{ shard: {...} }`) runs that shard's targets.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { awsRetryOptions } from '../adapters/aws/client-options';
 import { CloudWatchMetricsSink } from '../adapters/aws/cloudwatch-metrics-sink';
+import { loadScalerConfig } from '../adapters/aws/config-source';
 import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store';
 import { EcsServiceCapacity } from '../adapters/aws/ecs-service-capacity';
 import { resolveKafkaConnection } from '../adapters/aws/kafka-credentials';
+import { ClusterReaders } from '../adapters/kafka/cluster-readers';
+import { KafkaConfigError } from '../adapters/kafka/errors';
 import { KafkajsOffsetReader } from '../adapters/kafka/kafkajs-offset-reader';
 import { runPolls } from '../application/polls';
+import { runShard, type ShardSummary } from '../application/shard-run';
 import type { TargetState } from '../application/target-state';
 import type { TickReport } from '../application/tick';
-import { parseScalerConfigJson } from '../domain/config/scaler-config';
+import { DEFAULT_KAFKA_CLUSTER, kafkaClustersOf } from '../domain/config/scaler-config';
+import { shardOfEvent } from '../domain/config/shards';
 import { systemClock } from '../ports/clock';
 import type { StructuredLogger } from '../ports/logger';
-import type { OffsetReader } from '../ports/offset-reader';
 import { readEnvironment } from './environment';
-import { asError, describeError } from '#domain/errors';
+import { describeError } from '#domain/errors';
 
 const env = readEnvironment(process.env);
-const config = parseScalerConfigJson(env.configJson, 'LAGSCALER_CONFIG');
+const config = await loadScalerConfig(env.config, { s3: () => new S3Client({ ...awsRetryOptions }) });
 const logger = new Logger({ serviceName: 'kafka-lag-autoscaler', logLevel: env.logLevel });
 const ecs = new ECSClient({ ...awsRetryOptions });
 const cloudwatch = new CloudWatchClient({ ...awsRetryOptions });
@@ -42,33 +49,34 @@ const structured: StructuredLogger = {
   error: (message, fields) => logger.error(message, { ...fields }),
 };
 
-// Kept across warm invocations: connections to the brokers are the expensive part of a tick.
-let reader: OffsetReader | undefined;
-
-/** A reader that reports why Kafka cannot be read, so the tick still runs and holds every target. */
-const failingReader = (error: unknown): OffsetReader => ({
-  read: () => Promise.reject(asError(error)),
-  listGroups: () => Promise.reject(asError(error)),
-  close: () => Promise.resolve(),
+// One reader per Kafka cluster, kept across warm invocations: connections to the brokers are the
+// expensive part of a tick. A cluster whose connection cannot be set up is tried again next tick;
+// meanwhile its targets hold.
+const clusters = kafkaClustersOf(config);
+const reader = new ClusterReaders({
+  clusters: [...clusters.keys()],
+  defaultCluster: DEFAULT_KAFKA_CLUSTER,
+  create: async (cluster) => {
+    try {
+      const kafka = clusters.get(cluster);
+      if (kafka === undefined) throw new KafkaConfigError(`no Kafka cluster '${cluster}' is configured`);
+      const connection = await resolveKafkaConnection(kafka, { secrets, region: env.region });
+      return new KafkajsOffsetReader({ connection, clock: systemClock, readTimeoutMs: 20_000 });
+    } catch (error) {
+      logger.error('cannot set up the Kafka connection', { cluster, error: describeError(error) });
+      throw error;
+    }
+  },
 });
 
-async function offsetReader(): Promise<OffsetReader> {
-  if (reader) return reader;
-  try {
-    const connection = await resolveKafkaConnection(config.kafka, { secrets, region: env.region });
-    reader = new KafkajsOffsetReader({ connection, clock: systemClock, readTimeoutMs: 20_000 });
-    return reader;
-  } catch (error) {
-    logger.error('cannot set up the Kafka connection', {
-      error: describeError(error),
-    });
-    return failingReader(error);
-  }
-}
-
-async function tick(_event: unknown, context: { getRemainingTimeInMillis(): number }): Promise<readonly TickReport[]> {
-  const deps = { reader: await offsetReader(), capacity, store, metrics, clock: systemClock, logger: structured };
-  return await runPolls(config, deps, { remainingMs: () => context.getRemainingTimeInMillis() });
+async function tick(
+  event: unknown,
+  context: { getRemainingTimeInMillis(): number },
+): Promise<readonly TickReport[] | ShardSummary> {
+  const shard = shardOfEvent(event);
+  const deps = { reader, capacity, store, metrics, clock: systemClock, logger: structured };
+  const options = { remainingMs: () => context.getRemainingTimeInMillis() };
+  return shard === undefined ? await runPolls(config, deps, options) : await runShard(config, shard, deps, options);
 }
 
 export const handler = middy(tick).use(injectLambdaContext(logger, { resetKeys: true }));

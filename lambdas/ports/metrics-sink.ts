@@ -33,6 +33,8 @@ export const ScalerMetricName = {
   TICK_DURATION: 'TickDuration',
   /** Lag of one partition (messages), only with partitionMetrics. Dimensions: ConsumerGroup, Topic, Partition. */
   PARTITION_OFFSET_LAG: 'PartitionOffsetLag',
+  /** 1 per shard whose invocation failed (published by the fan-out state machine, not the tick). No dimensions. */
+  SHARD_FAILURES: 'ShardFailures',
 } as const;
 
 /** One of the metric names above. */

@@ -14,9 +14,18 @@ export interface ServiceStatus {
   readonly deploymentSteady: boolean;
 }
 
+/** One service of a batched describe: its status, or why it could not be described (that service alone). */
+export type ServiceDescription =
+  { readonly kind: 'described'; readonly status: ServiceStatus } | { readonly kind: 'failed'; readonly error: Error };
+
 /** Reads and sets how many tasks a consumer service runs. */
 export interface ServiceCapacity {
   describe(service: ServiceRef): Promise<ServiceStatus>;
+  /**
+   * Many services in as few calls as the backend allows (ECS: 10 per DescribeServices): one result
+   * per service, in order. Optional: without it the tick describes services one by one.
+   */
+  describeMany?(services: readonly ServiceRef[]): Promise<readonly ServiceDescription[]>;
   setDesired(service: ServiceRef, count: number): Promise<void>;
 }
 

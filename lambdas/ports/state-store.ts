@@ -11,8 +11,18 @@ export interface StoredState<T> {
  * `save` succeeds only if the stored version is still `expectedVersion` (undefined: no item yet),
  * so two overlapping ticks cannot both act on the same target.
  */
+/** One target of a batched load: its state (undefined: none saved yet), or why it could not be read. */
+export type StateLoad<T> =
+  | { readonly kind: 'loaded'; readonly stored: StoredState<T> | undefined }
+  | { readonly kind: 'failed'; readonly error: Error };
+
 export interface StateStore<T> {
   load(target: string): Promise<StoredState<T> | undefined>;
+  /**
+   * Many targets in as few calls as the backend allows (DynamoDB: 100 per BatchGetItem): one result
+   * per target, in order. Optional: without it the tick loads targets one by one.
+   */
+  loadMany?(targets: readonly string[]): Promise<readonly StateLoad<T>[]>;
   /** Returns the new version; throws StateConflictError when someone saved in between. */
   save(target: string, state: T, expectedVersion: number | undefined): Promise<number>;
 }
@@ -26,6 +36,11 @@ export class StateConflictError extends StateStoreError {
   constructor(readonly target: string) {
     super(`state of target ${target} was saved by another invocation in the meantime; this tick does not act on it`);
   }
+}
+
+/** The store did not answer for a target (throttled, unavailable): the target sits this tick out. */
+export class StateUnavailableError extends StateStoreError {
+  override name = 'StateUnavailableError';
 }
 
 /** The state is larger than the store accepts (the history must be bounded further). */

@@ -1,4 +1,3 @@
-import { parseScalerConfig } from '#domain/config/scaler-config';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -8,7 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { ConsumerService } from 'kafka-lag-autoscaler';
 import { describe, expect, it } from 'vitest';
 import { HospitalExampleStack } from '../../example/hospital-stack';
-import { canonicalStatements, nagFindings, renderIntrinsics, resourceNamed, testApp, type Json } from './support';
+import { canonicalStatements, deliveredConfig, nagFindings, resourceNamed, testApp, type Json } from './support';
 
 // The example app's stack, with the function's prebuilt handler and the consumer image staged.
 const app = testApp();
@@ -129,9 +128,7 @@ describe('ConsumerService', () => {
 
 describe('HospitalExampleStack', () => {
   it('watches the three departments and may scale exactly their services', () => {
-    const fn = resourceNamed(template, 'AWS::Lambda::Function', 'ScalerTick');
-    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
-    const config = parseScalerConfig(JSON.parse(renderIntrinsics(variables.LAGSCALER_CONFIG)));
+    const config = deliveredConfig(hospital, template);
     expect(config.targets.map((t) => [t.group, t.topics, t.policy.maxTasks])).toEqual(
       departments.map((d) => [d, ['patient-checkout'], 6]),
     );

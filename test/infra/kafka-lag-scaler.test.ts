@@ -11,6 +11,7 @@ import { parseScalerConfig } from '#domain/config/scaler-config';
 import { KafkaAuth, KafkaLagScaler, ScaledService, ScalerTarget, type KafkaLagScalerProps } from 'kafka-lag-autoscaler';
 import {
   canonicalStatements,
+  deliveredConfig,
   nagFindings,
   onlyResource,
   renderIntrinsics,
@@ -130,7 +131,12 @@ describe('KafkaLagScaler function', () => {
   it('sets exactly the environment the handler reads', () => {
     const variables = env(full.template);
     expect(Object.keys(variables).sort()).toEqual([
-      'LAGSCALER_CONFIG',
+      'LAGSCALER_CONFIG_BUCKET',
+      'LAGSCALER_CONFIG_KEY',
+      'LAGSCALER_CONFIG_SHA256',
+      'LAGSCALER_REF_0',
+      'LAGSCALER_REF_1',
+      'LAGSCALER_REF_2',
       'LOG_LEVEL',
       'NODE_OPTIONS',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -146,10 +152,9 @@ describe('KafkaLagScaler function', () => {
     });
   });
 
-  it('passes the validated configuration, defaults applied, as LAGSCALER_CONFIG JSON the Lambda accepts', () => {
-    const json = renderIntrinsics(env(full.template).LAGSCALER_CONFIG);
-    // Read as the Lambda does: the environment carries the compact form, parsing restores the defaults.
-    const config = parseScalerConfig(JSON.parse(json));
+  it('passes the validated configuration, defaults applied, as an S3 document and LAGSCALER_KAFKA the Lambda accepts', () => {
+    // Read as the Lambda does: the compact document and the connections, parsing restores the defaults.
+    const config = deliveredConfig(full.stack, full.template);
     const secretRef = renderIntrinsics(resolve(full.secret.secretArn));
     const billingCluster = renderIntrinsics(resolve(full.billing.cluster.clusterName));
     const billingService = renderIntrinsics(resolve(full.billing.serviceName));
@@ -197,7 +202,7 @@ describe('KafkaLagScaler function', () => {
   it('sizes the timeout to the schedule when polling within an invocation, and reflects the other props', () => {
     expect(fn(minimal.template)).toMatchObject({ Timeout: 120 });
     expect(fn(minimal.template).VpcConfig).toBeUndefined();
-    expect(parseScalerConfig(JSON.parse(renderIntrinsics(env(minimal.template).LAGSCALER_CONFIG)))).toMatchObject({
+    expect(deliveredConfig(minimal.stack, minimal.template)).toMatchObject({
       kafka: { brokers: ['localhost:9092'], tls: false, auth: { type: 'none' } },
       pollIntervalSeconds: 20,
       dryRun: true,
@@ -255,7 +260,7 @@ describe('KafkaLagScaler state table', () => {
 });
 
 describe('KafkaLagScaler IAM', () => {
-  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, the secret, VPC networking', () => {
+  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, the secret, VPC networking, its configuration object', () => {
     const pharmacyArn = {
       'Fn::Join': [
         '',
@@ -282,8 +287,24 @@ describe('KafkaLagScaler IAM', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
           Resource: [resolve(full.scaler.stateTable.tableArn)],
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':s3:::',
+                { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' },
+                `/${env(full.template).LAGSCALER_CONFIG_KEY as string}`,
+              ],
+            ],
+          },
         },
         {
           Effect: 'Allow',
@@ -336,7 +357,7 @@ describe('KafkaLagScaler IAM', () => {
 
   it('with MSK IAM, allows connecting to the cluster and describing only the watched groups and topics', () => {
     const clusterArn = 'arn:aws:kafka:eu-west-1:111122223333:cluster/hospital/0b1c-2d3e';
-    const { template } = minimalStack({
+    const { template, stack } = minimalStack({
       kafka: {
         bootstrapBrokers: ['b-1.hospital.kafka.eu-west-1.amazonaws.com:9098'],
         tls: true,
@@ -375,7 +396,7 @@ describe('KafkaLagScaler IAM', () => {
         },
       ]),
     );
-    expect(parseScalerConfig(JSON.parse(renderIntrinsics(env(template).LAGSCALER_CONFIG)))).toMatchObject({
+    expect(deliveredConfig(stack, template)).toMatchObject({
       kafka: { tls: true, auth: { type: 'msk-iam' } },
     });
   });
@@ -639,8 +660,8 @@ describe('KafkaLagScaler targets added after construction (addTarget)', () => {
   }
   const later = laterTargets();
 
-  it('renders every target added by synth time into LAGSCALER_CONFIG', () => {
-    const config = parseScalerConfig(JSON.parse(renderIntrinsics(env(later.template).LAGSCALER_CONFIG)));
+  it('delivers every target added by synth time in the configuration document', () => {
+    const config = deliveredConfig(later.stack, later.template);
     expect(config.targets.map((t) => [t.id ?? t.group, t.service.service, t.policy.maxTasks])).toEqual([
       ['billing', 'billing', 3],
       ['pharmacy-main', 'pharmacy', 64],
@@ -691,7 +712,7 @@ describe('KafkaLagScaler targets added after construction (addTarget)', () => {
       service: ScaledService.fromServiceName('shop', 'orders'),
     });
     expect(scaler.targets).toEqual([orders]);
-    const config = parseScalerConfig(JSON.parse(renderIntrinsics(env(Template.fromStack(stack)).LAGSCALER_CONFIG)));
+    const config = deliveredConfig(stack, Template.fromStack(stack));
     expect(config.targets.map((t) => t.group)).toEqual(['orders']);
     expect(
       () => new ScalerTarget(stack, 'Again', { scaler, consumerGroup: 'orders', service: orders.service }),

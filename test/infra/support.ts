@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Stage, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { assembleConfig, CONFIG_VARIABLES } from '#domain/config/delivery';
+import type { ScalerConfig } from '#domain/config/scaler-config';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -86,6 +88,43 @@ export function canonicalStatements(statements: readonly Json[]): Json[] {
       return { ...s, Action: asSortedArray(s.Action), Resource: asSortedArray(s.Resource) };
     })
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** The environment variables of the only function whose logical id starts with a prefix. */
+export function functionVariables(template: Template, prefix = 'ScalerTick'): Record<string, Json> {
+  const properties = resourceNamed(template, 'AWS::Lambda::Function', prefix).Properties;
+  return (properties.Environment as { Variables: Record<string, Json> }).Variables;
+}
+
+/** The configuration document as shipped (placeholders and all), found by the object key the function names. */
+export function deliveredDocument(stack: Stack, template: Template): { key: string; documentJson: string } {
+  const key = functionVariables(template)[CONFIG_VARIABLES.key];
+  if (typeof key !== 'string')
+    throw new Error(`${CONFIG_VARIABLES.key} is not a plain object key: ${JSON.stringify(key)}`);
+  const stage = Stage.of(stack);
+  if (stage === undefined) throw new Error('the stack is in no app');
+  return { key, documentJson: readFileSync(path.join(stage.outdir, `asset.${key}`), 'utf8') };
+}
+
+/**
+ * The configuration the scaler function reads, read as it does: the document (the S3 asset the
+ * template names, staged in the cloud assembly) with its deploy-time values from the environment
+ * (rendered as ${Ref} text), through the same schema. Synthesizes the stack's app (use it after Template.fromStack).
+ */
+export function deliveredConfig(stack: Stack, template: Template): ScalerConfig {
+  const variables = functionVariables(template);
+  const key = variables[CONFIG_VARIABLES.key];
+  if (typeof key !== 'string')
+    throw new Error(`${CONFIG_VARIABLES.key} is not a plain object key: ${JSON.stringify(key)}`);
+  const stage = Stage.of(stack);
+  if (stage === undefined) throw new Error('the stack is in no app');
+  const documentJson = readFileSync(path.join(stage.outdir, `asset.${key}`), 'utf8');
+  const references = Object.fromEntries(
+    Object.entries(variables)
+      .filter(([name]) => name.startsWith(CONFIG_VARIABLES.referencePrefix))
+      .map(([name, value]) => [name, renderIntrinsics(value)]),
+  );
+  return assembleConfig({ documentJson, documentSource: key, references });
 }
 
 export type { Json, Stack };

@@ -10,13 +10,21 @@ import {
   type KafkaLagScalerProps,
   type ScalerTargetOptions,
 } from 'kafka-lag-autoscaler';
-import { renderIntrinsics, resourceNamed, testApp, type Json } from './support';
+import { deliveredConfig, deliveredDocument, functionVariables, testApp } from './support';
 
 const billing: ScalerTargetOptions = {
   consumerGroup: 'billing',
   service: ScaledService.fromServiceName('hospital', 'billing'),
 };
 const valid: KafkaLagScalerProps = { kafka: { bootstrapBrokers: ['kafka-1:9092'] }, targets: [billing] };
+/** Every per-target alarm off: fleets of thousands keep the stack under CloudFormation's 500 resources. */
+const noAlarms = {
+  timeLag: { enabled: false },
+  healthError: { enabled: false },
+  scalerErrors: { enabled: false },
+  atMaxTasksLagGrowing: { enabled: false },
+  offsetsLost: { enabled: false },
+};
 
 function synthError(props: KafkaLagScalerProps): KafkaLagScalerPropsError {
   const stack = new Stack(testApp(), 'Validation');
@@ -117,6 +125,40 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       },
       /kafka\.tls: MSK IAM authentication needs TLS .*; set tls: true/,
     ],
+    [
+      'a target naming a cluster that is not configured',
+      { ...valid, targets: [{ ...billing, kafkaCluster: 'west' }] },
+      /targets\[0\] \(group 'billing'\)\.kafkaCluster: 'west' is not a configured cluster; use one of 'default'/,
+    ],
+    [
+      'neither kafka nor kafkaClusters',
+      { targets: [billing] },
+      /kafka: give the Kafka connection \(kafka\), or named clusters \(kafkaClusters\)/,
+    ],
+    [
+      'a broker without a port in a named cluster',
+      { kafkaClusters: { east: { bootstrapBrokers: ['kafka-e'] } }, targets: [{ ...billing, kafkaCluster: 'east' }] },
+      /kafkaClusters\.east\.bootstrapBrokers\[0\]: must be host:port/,
+    ],
+    [
+      'MSK IAM without TLS in a named cluster',
+      {
+        kafkaClusters: {
+          east: {
+            bootstrapBrokers: ['b-1.east.kafka.eu-west-1.amazonaws.com:9098'],
+            auth: KafkaAuth.mskIam({ clusterArn: 'arn:aws:kafka:eu-west-1:111122223333:cluster/east/0b1c' }),
+          },
+        },
+        targets: [{ ...billing, kafkaCluster: 'east' }],
+      },
+      /kafkaClusters\.east\.tls: MSK IAM authentication needs TLS/,
+    ],
+    [
+      'more shards at once than a Map runs',
+      { ...valid, maxConcurrentShards: 41 },
+      /maxConcurrentShards: must be a whole number from 1 to 40/,
+    ],
+    ['no targets per invocation', { ...valid, maxTargetsPerInvocation: 0 }, /maxTargetsPerInvocation: /],
   ])('rejects %s, naming the prop and the fix', (_case, props, expected) => {
     const error = synthError(props);
     expect(error.message).toMatch(/^KafkaLagScaler 'Validation\/Scaler': invalid props:/);
@@ -138,34 +180,50 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     ]);
   });
 
-  it("rejects, at synth, more targets than fit in Lambda's 4 KB environment, and says how to split them", () => {
-    // Defaults are left out of the environment, so only targets with their own settings fill it up.
+  it('takes any number of targets: the configuration travels in an S3 document, not the 4 KB environment', () => {
     const app = testApp();
-    const scaler = new KafkaLagScaler(new Stack(app, 'Large'), 'Scaler', valid);
-    for (let i = 0; i < 30; i++) {
+    const stack = new Stack(app, 'Large');
+    const scaler = new KafkaLagScaler(stack, 'Scaler', valid);
+    for (let i = 0; i < 300; i++) {
       scaler.addTarget({
         consumerGroup: `department-${i}`,
         topics: [`patient-checkout-${i}`],
         service: ScaledService.fromServiceName('hospital', `department-${i}`),
         policy: { maxTasks: 12, drainTargetSeconds: 120, scaleInCooldownSeconds: 600 },
+        alarms: noAlarms,
+      });
+    }
+    const config = deliveredConfig(stack, Template.fromStack(stack));
+    expect(config.targets).toHaveLength(301);
+    expect(config.targets[300]).toMatchObject({ group: 'department-299', policy: { scaleInCooldownSeconds: 600 } });
+  });
+
+  it('rejects, at synth, more deploy-time values than the environment holds, naming them and the fix', () => {
+    const app = testApp();
+    const scaler = new KafkaLagScaler(new Stack(app, 'Imported'), 'Scaler', valid);
+    for (let i = 0; i < 40; i++) {
+      scaler.addTarget({
+        consumerGroup: `department-${i}`,
+        service: ScaledService.fromServiceName('hospital', Fn.importValue(`Department${i}ServiceName`)),
+        alarms: noAlarms,
       });
     }
     expect(() => app.synth()).toThrow(
-      /targets: the configuration \(\d+ bytes with the other variables\) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs \(about \d+ per construct\)/,
+      /40 values of the configuration are known only at deploy time \(targets\[1\]\.service\.service, targets\[2\]\.service\.service, targets\[3\]\.service\.service, \.\.\.\) and travel in the function's environment, which holds about \d+; give those ECS clusters and services physical names/,
     );
   });
 
-  it('accepts a deploy-time token as a broker and passes it through unchanged', () => {
+  it('accepts a deploy-time token as a broker and passes it through the environment unchanged', () => {
     const stack = new Stack(testApp(), 'Tokens');
     new KafkaLagScaler(stack, 'Scaler', {
       ...valid,
       kafka: { bootstrapBrokers: [Fn.importValue('KafkaBootstrapBroker')] },
     });
-    const fn = resourceNamed(Template.fromStack(stack), 'AWS::Lambda::Function', 'ScalerTick');
-    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
-    const join = variables.LAGSCALER_CONFIG as { 'Fn::Join': [string, Json[]] };
-    expect(join['Fn::Join'][1]).toContainEqual({ 'Fn::ImportValue': 'KafkaBootstrapBroker' });
-    expect(() => renderIntrinsics(variables.LAGSCALER_CONFIG)).toThrow(/cannot render/);
+    const template = Template.fromStack(stack);
+    const variables = functionVariables(template);
+    expect(variables.LAGSCALER_REF_0).toEqual({ 'Fn::ImportValue': 'KafkaBootstrapBroker' });
+    const document = JSON.parse(deliveredDocument(stack, template).documentJson) as { kafka: { brokers: string[] } };
+    expect(document.kafka.brokers).toEqual(['${LAGSCALER_REF_0}']);
   });
 
   it('warns when the poll interval leaves no room for a second poll', () => {

@@ -41,6 +41,7 @@ export function countingCapacity(
   return {
     updates,
     describe: (service) => inner.describe(service),
+    describeMany: inner.describeMany?.bind(inner),
     setDesired: async (service, count) => {
       updates.push({ service, count });
       await inner.setDesired(service, count);

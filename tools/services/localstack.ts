@@ -9,7 +9,7 @@ import type { RunningService, ServiceDefinition } from './types';
 export const localstackVersion = '4.13.1';
 const venv = join(cacheDir, `venv-localstack-${localstackVersion}`);
 const constraintsFile = join(cacheDir, `localstack-${localstackVersion}-constraints.txt`);
-const services = 'cloudwatch,logs,events,sns,sqs,s3,iam,sts,cloudformation,lambda,secretsmanager,ssm,kms';
+const services = 'cloudwatch,logs,events,sns,sqs,s3,iam,sts,cloudformation,lambda,secretsmanager,ssm,kms,stepfunctions';
 
 /**
  * LocalStack's dependency ranges are open, and today's releases of some of them break 4.13.1
@@ -67,7 +67,28 @@ async function provision(): Promise<void> {
       constraintsFile,
     });
   }
+  patchForPython311();
   await ensureExecutor();
+}
+
+/**
+ * LocalStack 4.13.1 annotates `install_lock: Lock | None` in `localstack/packages/api.py`, which
+ * Python 3.11 evaluates at import and rejects (`threading.Lock` is a function before 3.13). Step
+ * Functions imports that module (its JSONata package), so CreateStateMachine answered 500 here.
+ * Postponed annotations (PEP 563) make the line inert; nothing else in the module changes.
+ */
+const python311Patch = {
+  file: join(venv, 'lib', 'python3.11', 'site-packages', 'localstack', 'packages', 'api.py'),
+  line: 'from __future__ import annotations  # kla: Python 3.11 (tools/services/localstack.ts)',
+};
+
+function patchForPython311(): void {
+  const { file, line } = python311Patch;
+  if (!existsSync(file)) return; // another Python: nothing to patch
+  const source = readFileSync(file, 'utf8');
+  if (source.startsWith(line)) return;
+  log('localstack', `patching ${relative(projectRoot, file)} for Python 3.11 (postponed annotations)`);
+  writeFileSync(file, `${line}\n${source}`);
 }
 
 /** Installs the executor into LocalStack's venv again whenever one of its source files changed. */
@@ -180,7 +201,7 @@ async function healthy(service: RunningService): Promise<boolean> {
 
 /** The version, the services and the Lambda executor's sources it runs with. */
 function fingerprint(): string {
-  return `${localstackVersion} ${services} ${lambdaExecutor}:${executorSourceHash().slice(0, 12)}`;
+  return `${localstackVersion} ${services} ${lambdaExecutor}:${executorSourceHash().slice(0, 12)} py311-patch`;
 }
 
 export const localstack: ServiceDefinition = { name: 'localstack', provision, start, healthy, fingerprint };

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ScalerConfig } from '#domain/config/scaler-config';
+import type { KafkaConnection } from '#domain/config/scaler-config';
 import type { KafkaConnectionConfig } from '../kafka/connection';
 import { KafkaCredentialsError } from '../kafka/errors';
 
@@ -9,7 +9,7 @@ import { KafkaCredentialsError } from '../kafka/errors';
  * its value.
  */
 export async function resolveKafkaConnection(
-  kafka: ScalerConfig['kafka'],
+  kafka: KafkaConnection,
   deps: { secrets: SecretsManagerClient; region: string },
 ): Promise<KafkaConnectionConfig> {
   const base = { brokers: kafka.brokers, tls: kafka.tls };

@@ -1,7 +1,7 @@
 /**
- * The scaler's whole configuration: which Kafka, which consumer groups drive which ECS services,
- * and each target's policy. One schema serves the CDK construct (validated at synth time), the
- * Lambda (the LAGSCALER_CONFIG environment variable, validated at cold start) and the local CLI.
+ * The scaler's whole configuration: which Kafka clusters, which consumer groups drive which ECS
+ * services, and each target's policy. One schema serves the CDK construct (validated at synth
+ * time), the Lambda (validated at cold start, see delivery.ts) and the local CLI.
  */
 // The namespace import lets bundlers drop what is unused (zod's locales alone are ~360 KB).
 import * as z from 'zod';
@@ -44,11 +44,21 @@ export const KafkaConnectionSchema = z.strictObject({
   auth: KafkaAuthSchema.default({ type: 'none' }),
 });
 
+/** The connection of one Kafka cluster, defaults applied. */
+export type KafkaConnection = z.output<typeof KafkaConnectionSchema>;
+
+/** The name of the cluster `kafka` configures: targets without `kafkaCluster` are read from it. */
+export const DEFAULT_KAFKA_CLUSTER = 'default';
+
 const name = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .min(1, { error: `${what} must not be empty` })
     .max(255, { error: `${what} must be at most 255 characters` });
+
+const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,255}$/;
+const clusterName = (what: string) =>
+  name(what).regex(CLUSTER_NAME, { error: `${what} may use letters, digits, . _ and - only` });
 
 export const TargetSchema = z.strictObject({
   /** Names the target in metrics, logs and state; unique. @default the consumer group */
@@ -56,6 +66,8 @@ export const TargetSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]+$/, { error: 'id may use letters, digits, . _ and - only' })
     .optional(),
   group: name('group'),
+  /** The Kafka cluster of the group: a name in `kafkaClusters`. @default the cluster `kafka` configures */
+  kafkaCluster: clusterName('kafkaCluster').optional(),
   /** Topics to measure; @default every topic the group has committed offsets on */
   topics: z.array(name('topic')).optional(),
   /** read_committed consumers are measured against the last stable offset. @default 'read_uncommitted' */
@@ -68,7 +80,10 @@ export const TargetSchema = z.strictObject({
 
 export const ScalerConfigSchema = z
   .strictObject({
-    kafka: KafkaConnectionSchema,
+    /** The Kafka cluster (named `default`) of every target that names no other. */
+    kafka: KafkaConnectionSchema.optional(),
+    /** More Kafka clusters by name; a target names its own with `kafkaCluster`. */
+    kafkaClusters: z.record(z.string(), KafkaConnectionSchema).optional(),
     targets: z.array(TargetSchema).min(1, { error: 'give at least one target (consumer group -> ECS service)' }),
     /** CloudWatch namespace of every metric. @default 'KafkaLagAutoscaler' */
     metricsNamespace: name('metricsNamespace').default('KafkaLagAutoscaler'),
@@ -80,8 +95,14 @@ export const ScalerConfigSchema = z
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Decide and record everything, change no service. @default false */
     dryRun: z.boolean().default(false),
+    /**
+     * Above this many targets one invocation is not enough: the targets are split into shards of at
+     * most this many, each of one Kafka cluster, run in parallel (the construct's state machine). @default 1000
+     */
+    maxTargetsPerInvocation: z.number().int().min(1).max(100_000).default(1000),
   })
   .superRefine((config, ctx) => {
+    clusterIssues(config).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
     const seen = new Set<string>();
     config.targets.forEach((target, index) => {
       const id = target.id ?? target.group;
@@ -89,7 +110,7 @@ export const ScalerConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['targets', index, 'id'],
-          message: `target id '${id}' is used twice; give each target a unique id`,
+          message: duplicateIdMessage(id),
         });
       }
       seen.add(id);
@@ -101,6 +122,61 @@ export type ScalerConfigInput = z.input<typeof ScalerConfigSchema>;
 export type TargetConfig = ScalerConfig['targets'][number];
 
 export const targetId = (target: Pick<TargetConfig, 'id' | 'group'>): string => target.id ?? target.group;
+
+/** The problem of a target id given twice (the schema's, and the construct's as targets are added one by one). */
+export const duplicateIdMessage = (id: string): string =>
+  `target id '${id}' is used twice; give each target a unique id`;
+
+/** The name of the Kafka cluster a target's group lives on. */
+export const clusterOf = (target: Pick<TargetConfig, 'kafkaCluster'>): string =>
+  target.kafkaCluster ?? DEFAULT_KAFKA_CLUSTER;
+
+/** Every configured Kafka cluster by name (`kafka` as `default`), in configuration order. */
+export function kafkaClustersOf(
+  config: Pick<ScalerConfig, 'kafka' | 'kafkaClusters'>,
+): ReadonlyMap<string, KafkaConnection> {
+  return new Map([
+    ...(config.kafka === undefined ? [] : [[DEFAULT_KAFKA_CLUSTER, config.kafka] as const]),
+    ...Object.entries(config.kafkaClusters ?? {}),
+  ]);
+}
+
+/** The cluster references that cannot work: none configured, a clash with `default`, an unknown name. */
+function clusterIssues(config: {
+  readonly kafka?: unknown;
+  readonly kafkaClusters?: Readonly<Record<string, unknown>>;
+  readonly targets: readonly { readonly kafkaCluster?: string }[];
+}): { path: PropertyKey[]; message: string }[] {
+  const named = Object.keys(config.kafkaClusters ?? {});
+  const known = [...(config.kafka === undefined ? [] : [DEFAULT_KAFKA_CLUSTER]), ...named];
+  if (known.length === 0) {
+    return [{ path: ['kafka'], message: 'give the Kafka connection (kafka), or named clusters (kafkaClusters)' }];
+  }
+  const issues: { path: PropertyKey[]; message: string }[] = named
+    .filter((cluster) => !CLUSTER_NAME.test(cluster))
+    .map((cluster) => ({
+      path: ['kafkaClusters', cluster],
+      message: 'a cluster name may use letters, digits, . _ and - only (1 to 255 characters)',
+    }));
+  if (config.kafka !== undefined && named.includes(DEFAULT_KAFKA_CLUSTER)) {
+    issues.push({
+      path: ['kafkaClusters', DEFAULT_KAFKA_CLUSTER],
+      message: `'${DEFAULT_KAFKA_CLUSTER}' names the cluster of 'kafka'; rename this cluster`,
+    });
+  }
+  config.targets.forEach((target, index) => {
+    const wanted = target.kafkaCluster ?? DEFAULT_KAFKA_CLUSTER;
+    if (known.includes(wanted)) return;
+    issues.push({
+      path: ['targets', index, 'kafkaCluster'],
+      message:
+        target.kafkaCluster === undefined
+          ? `there is no default cluster (kafka); name one of ${named.map((n) => `'${n}'`).join(', ')}`
+          : `'${wanted}' is not a configured cluster; use one of ${known.map((n) => `'${n}'`).join(', ')}`,
+    });
+  });
+  return issues;
+}
 
 /** The configuration cannot work: every problem with its field path, what is wrong and the fix. */
 export class ScalerConfigError extends ProjectError {
@@ -121,20 +197,21 @@ export function parseScalerConfig(raw: unknown): ScalerConfig {
   throw new ScalerConfigError(schemaProblems(result.error));
 }
 
-/** Parses the JSON the Lambda receives in its environment, naming the variable when it is not JSON. */
+/** Parses configuration JSON from a variable or a file, naming where it came from when it is not JSON. */
 export function parseScalerConfigJson(json: string | undefined, variable: string): ScalerConfig {
+  return parseScalerConfig(parseJsonNamed(json, variable, 'the scaler configuration'));
+}
+
+/** JSON text from a named source (a variable, an S3 object) as a value; a missing or broken one is named. */
+export function parseJsonNamed(json: string | undefined, source: string, what: string): unknown {
   if (json === undefined || json.trim() === '') {
-    throw new ScalerConfigError([
-      { path: [variable], message: 'not set; it must hold the scaler configuration as JSON' },
-    ]);
+    throw new ScalerConfigError([{ path: [source], message: `not set; it must hold ${what} as JSON` }]);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(json);
+    return JSON.parse(json) as unknown;
   } catch (error) {
-    throw new ScalerConfigError([{ path: [variable], message: `not valid JSON (${describeError(error)})` }]);
+    throw new ScalerConfigError([{ path: [source], message: `not valid JSON (${describeError(error)})` }]);
   }
-  return parseScalerConfig(raw);
 }
 
 /** A configuration with every default applied, to compare against (values here are placeholders). */
@@ -149,20 +226,31 @@ function withoutDefaults(value: Record<string, unknown>, defaults: Record<string
   );
 }
 
+/** A connection without its default fields. */
+function compactConnection(connection: KafkaConnection): z.input<typeof KafkaConnectionSchema> {
+  return {
+    brokers: connection.brokers,
+    ...withoutDefaults({ tls: connection.tls, auth: connection.auth }, defaultsOf.kafka ?? {}),
+  };
+}
+
 /**
- * The same configuration without the values that equal their defaults: what the Lambda's
- * environment carries (4 KB in all), since parsing it back restores every default.
- * `parseScalerConfig(compactScalerConfig(c))` equals `c`.
+ * The same configuration without the values that equal their defaults (the configuration the
+ * Lambda reads is a file of any size now, but a small file loads and reads faster), since parsing
+ * it back restores every default. `parseScalerConfig(compactScalerConfig(c))` equals `c`.
  */
 export function compactScalerConfig(config: ScalerConfig): ScalerConfigInput {
   const targetDefaults = defaultsOf.targets[0] ?? {};
   const policyDefaults = defaultsOf.targets[0]?.policy ?? {};
+  const clusters = config.kafkaClusters;
   return {
-    ...withoutDefaults({ ...config, kafka: undefined, targets: undefined }, defaultsOf),
-    kafka: {
-      brokers: config.kafka.brokers,
-      ...withoutDefaults({ tls: config.kafka.tls, auth: config.kafka.auth }, defaultsOf.kafka),
-    },
+    ...withoutDefaults({ ...config, kafka: undefined, kafkaClusters: undefined, targets: undefined }, defaultsOf),
+    ...(config.kafka === undefined ? {} : { kafka: compactConnection(config.kafka) }),
+    ...(clusters === undefined
+      ? {}
+      : {
+          kafkaClusters: Object.fromEntries(Object.entries(clusters).map(([n, c]) => [n, compactConnection(c)])),
+        }),
     targets: config.targets.map((target) => {
       const policy = withoutDefaults(target.policy, policyDefaults);
       return {
@@ -172,6 +260,7 @@ export function compactScalerConfig(config: ScalerConfig): ScalerConfigInput {
         ),
         ...(target.id === undefined ? {} : { id: target.id }),
         group: target.group,
+        ...(target.kafkaCluster === undefined ? {} : { kafkaCluster: target.kafkaCluster }),
         ...(target.topics === undefined ? {} : { topics: target.topics }),
         service: target.service,
         ...(Object.keys(policy).length > 0 ? { policy } : {}),

@@ -2,6 +2,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store';
 import { StateConflictError, StateTooLargeError } from '#ports/state-store';
+import { countCalls } from '../../support/aws-calls';
 import { createStateTable } from '../../support/scaler';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 
@@ -40,6 +41,52 @@ describe('DynamoDbStateStore (moto DynamoDB)', () => {
     await expect(store.save('pharmacy', { lastAction: 'c', history: [] }, undefined)).rejects.toBeInstanceOf(
       StateConflictError,
     );
+  });
+
+  it('loads many targets 100 per BatchGetItem, strongly consistent, absent ones as no state', async () => {
+    const { client, counts } = countCalls(new DynamoDBClient(awsClientConfig(services().moto)));
+    const batched = new DynamoDbStateStore<{ n: number }>(client, { table, now: () => now, batchSaves: false });
+    const targets = Array.from({ length: 150 }, (_, i) => `load-${i}`);
+    for (const target of targets.slice(0, 120)) await batched.save(target, { n: Number(target.slice(5)) }, undefined);
+    counts.clear();
+    const loads = await batched.loadMany([...targets, 'load-3']);
+    expect(counts.get('BatchGetItem')).toBe(2);
+    expect(loads.slice(0, 3)).toEqual([
+      { kind: 'loaded', stored: { version: 1, state: { n: 0 } } },
+      { kind: 'loaded', stored: { version: 1, state: { n: 1 } } },
+      { kind: 'loaded', stored: { version: 1, state: { n: 2 } } },
+    ]);
+    expect(loads[119]).toEqual({ kind: 'loaded', stored: { version: 1, state: { n: 119 } } });
+    expect(loads[120]).toEqual({ kind: 'loaded', stored: undefined });
+    expect(loads[150]).toEqual(loads[3]);
+  });
+
+  it('saves issued together go out as one transaction of conditional puts; a conflict fails only its target', async () => {
+    const { client, counts } = countCalls(new DynamoDBClient(awsClientConfig(services().moto)));
+    const batched = new DynamoDbStateStore<{ n: number }>(client, { table, now: () => now });
+    const targets = Array.from({ length: 130 }, (_, i) => `batch-${i}`);
+    const first = await Promise.all(targets.map((t) => batched.save(t, { n: 1 }, undefined)));
+    expect(first.every((v) => v === 1)).toBe(true);
+    expect(counts.get('TransactWriteItems')).toBe(2);
+    expect(counts.get('PutItem')).toBeUndefined();
+    // Someone else moved batch-7 on; the others of the same transaction still save.
+    await store.save('batch-7', { lastAction: 'elsewhere', history: [] }, 1);
+    counts.clear();
+    const second = await Promise.allSettled(targets.slice(0, 10).map((t) => batched.save(t, { n: 2 }, 1)));
+    expect(second.map((o) => o.status)).toEqual([...Array<string>(7).fill('fulfilled'), 'rejected', 'fulfilled', 'fulfilled']);
+    const rejected = second[7];
+    expect(rejected?.status === 'rejected' && rejected.reason).toBeInstanceOf(StateConflictError);
+    // Cancelled once for batch-7, then the nine others again.
+    expect(counts.get('TransactWriteItems')).toBe(2);
+    expect((await batched.load('batch-8'))?.state).toEqual({ n: 2 });
+    expect((await batched.load('batch-7'))?.version).toBe(2);
+  });
+
+  it('a lone save stays a PutItem', async () => {
+    const { client, counts } = countCalls(new DynamoDBClient(awsClientConfig(services().moto)));
+    const batched = new DynamoDbStateStore<{ n: number }>(client, { table, now: () => now });
+    await batched.save('alone', { n: 1 }, undefined);
+    expect(Object.fromEntries(counts)).toEqual({ PutItem: 1 });
   });
 
   it('refuses a state over the item budget, naming the target and the fix', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { awsRetryOptions } from '#adapters/aws/client-options';
 import { EcsServiceCapacity } from '#adapters/aws/ecs-service-capacity';
 import { ServiceNotFoundError } from '#ports/service-capacity';
+import { countCalls } from '../../support/aws-calls';
 import { createConsumerService } from '../../support/ecs';
 import { failingFirst } from '../../support/fault-injection';
 import { awsClientConfig, services } from '../../support/services';
@@ -28,6 +29,30 @@ describe('EcsServiceCapacity (moto ECS)', () => {
     await expect(capacity.setDesired({ cluster: 'no-such-cluster', service: 'billing' }, 2)).rejects.toThrow(
       ServiceNotFoundError,
     );
+  });
+
+  it('describes many services ten per DescribeServices call of one cluster, each result in its place', async () => {
+    const east = await createConsumerService(ecs, { service: 'svc-0', desiredCount: 1 });
+    const west = await createConsumerService(ecs, { service: 'svc-0', desiredCount: 3 });
+    for (let i = 1; i < 12; i++)
+      await createConsumerService(ecs, { service: `svc-${i}`, desiredCount: 1, cluster: east.cluster });
+    const { client, counts } = countCalls(new ECSClient({ ...awsClientConfig(services().moto), ...awsRetryOptions }));
+    const batched = new EcsServiceCapacity(client);
+    const refs = [
+      ...Array.from({ length: 12 }, (_, i) => ({ cluster: east.cluster, service: `svc-${i}` })),
+      west,
+      { cluster: east.cluster, service: 'no-such-service' },
+      { cluster: 'no-such-cluster', service: 'svc-0' },
+    ];
+    const described = await batched.describeMany(refs);
+    expect(described.map((d) => (d.kind === 'described' ? d.status.desired : d.error.name))).toEqual([
+      ...Array.from({ length: 12 }, () => 1),
+      3,
+      'ServiceNotFoundError',
+      'ServiceNotFoundError',
+    ]);
+    // east: 13 services -> 2 calls; west: 1; the missing cluster: 1.
+    expect(counts.get('DescribeServices')).toBe(4);
   });
 
   it('retries throttled calls with backoff and then succeeds', async () => {

@@ -3,16 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { resolveKafkaConnection } from '#adapters/aws/kafka-credentials';
 import { KafkaCredentialsError } from '#adapters/kafka/errors';
 import { KafkajsOffsetReader } from '#adapters/kafka/kafkajs-offset-reader';
-import { parseScalerConfig } from '#domain/config/scaler-config';
+import { kafkaClustersOf, parseScalerConfig, type KafkaConnection } from '#domain/config/scaler-config';
 import { saslUser } from '../../../tools/services/kafka';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 
 const secrets = new SecretsManagerClient(awsClientConfig(services().localstack));
-const kafkaConfig = (auth: unknown) =>
-  parseScalerConfig({
+const kafkaConfig = (auth: unknown): KafkaConnection => {
+  const config = parseScalerConfig({
     kafka: { brokers: [services().kafkaSaslBrokers], auth },
     targets: [{ group: 'billing', service: { cluster: 'hospital', service: 'billing' } }],
-  }).kafka;
+  });
+  const [connection] = kafkaClustersOf(config).values();
+  if (connection === undefined) throw new Error('the configuration has no cluster');
+  return connection;
+};
 
 async function secret(value: string): Promise<string> {
   const created = await secrets.send(

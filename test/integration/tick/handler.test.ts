@@ -1,7 +1,10 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { createHash } from 'node:crypto';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ShardSummary } from '#application/shard-run';
 import type { TickReport } from '#application/tick';
 import { saslUser } from '../../../tools/services/kafka';
 import { createConsumerService } from '../../support/ecs';
@@ -97,13 +100,68 @@ describe('the Lambda handler in-process (config from env, SASL secret from Local
     await admin.disconnect();
   });
 
+  it('reads its configuration from S3 at cold start and runs one shard of a fanned-out tick', async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = uniqueName('patient-checkout');
+    await createTopic(admin, topic, 2);
+    const ecs = new ECSClient(awsClientConfig(services().moto));
+    const groups = [uniqueName('billing'), uniqueName('pharmacy')];
+    const refs = [];
+    for (const group of groups) {
+      await commit(kafka, group, topic, { 0: 0, 1: 0 });
+      const service = await createConsumerService(ecs, { service: group, desiredCount: 1 });
+      refs.push(service);
+    }
+    const table = await createStateTable(new DynamoDBClient(awsClientConfig(services().moto)));
+    // As the construct ships it: a deploy-time value (here the second service's name) is a placeholder.
+    const document = JSON.stringify({
+      kafka: { brokers: [services().kafkaBrokers] },
+      metricsNamespace: uniqueName('KLA-Shard'),
+      maxTargetsPerInvocation: 1,
+      targets: [
+        { group: groups[0], topics: [topic], service: refs[0] },
+        { group: groups[1], topics: [topic], service: { cluster: refs[1]?.cluster, service: '${LAGSCALER_REF_0}' } },
+      ],
+    });
+    const s3 = new S3Client({ ...awsClientConfig(services().localstack), forcePathStyle: true });
+    const bucket = uniqueName('kla-handler');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'config.json', Body: document }));
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: services().localstack,
+      AWS_ENDPOINT_URL_ECS: services().moto,
+      AWS_ENDPOINT_URL_DYNAMODB: services().moto,
+      STATE_TABLE_NAME: table,
+      LAGSCALER_CONFIG_BUCKET: bucket,
+      LAGSCALER_CONFIG_KEY: 'config.json',
+      LAGSCALER_CONFIG_SHA256: createHash('sha256').update(document).digest('hex'),
+      LAGSCALER_REF_0: refs[1]?.service,
+    });
+    const { handler } = await import('../../../lambdas/handlers/tick');
+    const shard = { index: 1, count: 2, cluster: 'default' };
+    const { result } = await captureOutput(() => handler({ shard }, lambdaContext) as Promise<ShardSummary>);
+    // Shard 1 of 2 is the second target only (at most one per invocation).
+    expect(result).toMatchObject({ shard, ticks: 1, targets: 1, errors: 0, kafkaErrors: 0 });
+    const other = { index: 0, count: 3, cluster: 'default' };
+    await expect(captureOutput(() => handler({ shard: other }, lambdaContext) as Promise<unknown>)).rejects.toThrow(
+      /shard 0 of 3 \(cluster 'default'\) does not match this configuration's 2 shard\(s\)/,
+    );
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  });
+
   it('a bad LAGSCALER_CONFIG fails the cold start naming every problem', async () => {
     Object.assign(process.env, {
       STATE_TABLE_NAME: 'state',
       LAGSCALER_CONFIG: JSON.stringify({ kafka: { brokers: ['nohost'] }, targets: [] }),
     });
     await expect(import('../../../lambdas/handlers/tick')).rejects.toThrow(
-      /invalid scaler configuration:\n {2}kafka\.brokers\.0: must be host:port[\s\S]*targets: give at least one target/,
+      /invalid scaler configuration:\n {2}kafka\.brokers\[0\]: must be host:port[\s\S]*targets: give at least one target/,
     );
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clusterOf,
   compactScalerConfig,
+  kafkaClustersOf,
   parseScalerConfig,
   parseScalerConfigJson,
   ScalerConfigError,
@@ -33,7 +35,7 @@ describe('scaler configuration', () => {
     expect(config.targets[0]?.isolation).toBe('read_uncommitted');
     expect(config.targets[0]?.offsetResetPolicy).toBe('latest');
     expect(config.targets[0]?.policy.drainTargetSeconds).toBe(300);
-    expect(config.kafka.auth).toEqual({
+    expect(config.kafka?.auth).toEqual({
       type: 'sasl-scram',
       mechanism: 'scram-sha-512',
       secretArn: valid.kafka.auth.secretArn,
@@ -109,6 +111,73 @@ describe('compact configuration (what the Lambda environment carries)', () => {
 
   it('accepts MSK-style comma-joined bootstrap brokers', () => {
     const config = parseScalerConfig({ ...valid, kafka: { brokers: ['b-1.msk:9098,b-2.msk:9098', 'b-3.msk:9098'] } });
-    expect(config.kafka.brokers).toEqual(['b-1.msk:9098', 'b-2.msk:9098', 'b-3.msk:9098']);
+    expect(config.kafka?.brokers).toEqual(['b-1.msk:9098', 'b-2.msk:9098', 'b-3.msk:9098']);
+  });
+
+  it('keeps named clusters and the targets that name them', () => {
+    const full = parseScalerConfig({
+      kafkaClusters: { east: { brokers: ['e:9092'], tls: true }, west: { brokers: ['w:9092'] } },
+      targets: [{ group: 'billing', kafkaCluster: 'west', service: { cluster: 'c', service: 's' } }],
+    });
+    const compact = compactScalerConfig(full);
+    expect(compact.kafkaClusters).toEqual({ east: { brokers: ['e:9092'], tls: true }, west: { brokers: ['w:9092'] } });
+    expect(compact.targets[0]).toMatchObject({ kafkaCluster: 'west' });
+    expect(parseScalerConfig(JSON.parse(JSON.stringify(compact)))).toEqual(full);
+  });
+});
+
+describe('several Kafka clusters', () => {
+  const service = { cluster: 'hospital', service: 'billing' };
+
+  it('reads a target without kafkaCluster from kafka (the cluster named default), others from kafkaClusters', () => {
+    const config = parseScalerConfig({
+      kafka: { brokers: ['a:9092'] },
+      kafkaClusters: { east: { brokers: ['e:9092'] } },
+      targets: [
+        { group: 'billing', service },
+        { group: 'pharmacy', kafkaCluster: 'east', service },
+      ],
+    });
+    expect(config.targets.map(clusterOf)).toEqual(['default', 'east']);
+    expect([...kafkaClustersOf(config).keys()]).toEqual(['default', 'east']);
+    expect(kafkaClustersOf(config).get('east')?.brokers).toEqual(['e:9092']);
+  });
+
+  it('needs no kafka when every target names its cluster', () => {
+    const config = parseScalerConfig({
+      kafkaClusters: { east: { brokers: ['e:9092'] } },
+      targets: [{ group: 'billing', kafkaCluster: 'east', service }],
+    });
+    expect(config.kafka).toBeUndefined();
+  });
+
+  it.each([
+    [{ targets: [{ group: 'billing', service }] }, /kafka: give the Kafka connection \(kafka\), or named clusters/],
+    [
+      { kafka: { brokers: ['a:1'] }, targets: [{ group: 'billing', kafkaCluster: 'west', service }] },
+      /targets\[0\]\.kafkaCluster: 'west' is not a configured cluster; use one of 'default'/,
+    ],
+    [
+      { kafkaClusters: { east: { brokers: ['e:1'] } }, targets: [{ group: 'billing', service }] },
+      /targets\[0\]\.kafkaCluster: there is no default cluster \(kafka\); name one of 'east'/,
+    ],
+    [
+      {
+        kafka: { brokers: ['a:1'] },
+        kafkaClusters: { default: { brokers: ['e:1'] } },
+        targets: [{ group: 'billing', service }],
+      },
+      /kafkaClusters\.default: 'default' names the cluster of 'kafka'; rename this cluster/,
+    ],
+    [
+      { kafkaClusters: { 'us east': { brokers: ['e:1'] } }, targets: [{ group: 'billing', service }] },
+      /kafkaClusters\.us east: a cluster name may use letters, digits/,
+    ],
+    [
+      { kafkaClusters: { east: { brokers: ['nohost'] } }, targets: [{ group: 'b', kafkaCluster: 'east', service }] },
+      /kafkaClusters\.east\.brokers\[0\]: must be host:port/,
+    ],
+  ])('rejects cluster references that cannot work (%#)', (raw, message) => {
+    expect(problemsOf(raw).join('\n')).toMatch(message);
   });
 });

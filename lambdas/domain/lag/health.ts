@@ -159,7 +159,10 @@ export interface PartitionHealthInput {
  * When the newest run of points with the same commit and a backlog began, and how many points it
  * holds; undefined when the newest point has no backlog or no commit.
  */
-function frozenRun(window: readonly OffsetPoint[], allowedLag: bigint): { startMs: number; points: number } | undefined {
+function frozenRun(
+  window: readonly OffsetPoint[],
+  allowedLag: bigint,
+): { startMs: number; points: number } | undefined {
   const last = window.at(-1);
   if (last?.committed === undefined) return undefined;
   let start: OffsetPoint | undefined;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-config';
+import { clusterOf, kafkaClustersOf, parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-config';
 import { describeError } from '#domain/errors';
 import { addKafkaOptions, kafkaConnectionFromFlags } from './kafka-options';
 import { loadProfile, policyOverrides, positiveNumber } from './run-profile';
@@ -21,6 +21,7 @@ interface RunFlags {
   readonly awsRegion: string;
   readonly group: string[];
   readonly config?: string;
+  readonly kafkaCluster?: string;
   readonly topic?: string;
   readonly interval: string;
   readonly duration?: string;
@@ -37,8 +38,31 @@ interface RunFlags {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** The targets of the run: a scaler configuration file, or one target per --group. */
-function configFrom(flags: RunFlags, brokers: readonly string[]): ScalerConfig {
+/** The one Kafka cluster of a configuration file the run watches: the named one, or the only one. */
+function chosenCluster(file: string, clusters: readonly string[], wanted: string | undefined): string {
+  const only = clusters.length === 1 ? clusters[0] : undefined;
+  const cluster = wanted ?? only;
+  if (cluster === undefined) {
+    throw new Error(
+      `--config ${file} names ${clusters.length} Kafka clusters (${clusters.join(', ')}); lagscaler run watches one: add --kafka-cluster <name>`,
+    );
+  }
+  if (!clusters.includes(cluster)) {
+    throw new Error(
+      `--kafka-cluster ${cluster}: --config ${file} has no such cluster; use one of ${clusters.join(', ')}`,
+    );
+  }
+  return cluster;
+}
+
+/**
+ * The targets of the run: a scaler configuration file (the targets of one of its Kafka clusters:
+ * the run reads one cluster, the flags' connection), or one target per --group.
+ */
+export function configFrom(
+  flags: Pick<RunFlags, 'config' | 'kafkaCluster' | 'policy' | 'dryRun' | 'group' | 'topic'>,
+  brokers: readonly string[],
+): ScalerConfig {
   const overrides = policyOverrides(flags.policy);
   if (flags.config !== undefined) {
     let raw: unknown;
@@ -48,12 +72,16 @@ function configFrom(flags: RunFlags, brokers: readonly string[]): ScalerConfig {
       throw new Error(`--config ${flags.config}: ${describeError(error)}`, { cause: error });
     }
     const parsed = parseScalerConfig(raw);
+    const cluster = chosenCluster(flags.config, [...kafkaClustersOf(parsed).keys()], flags.kafkaCluster);
     // The connection comes from the flags (the file's may name a private cluster endpoint).
     return parseScalerConfig({
       ...parsed,
       kafka: { brokers: [...brokers] },
+      kafkaClusters: undefined,
       dryRun: flags.dryRun || parsed.dryRun,
-      targets: parsed.targets.map((t) => ({ ...t, policy: { ...t.policy, ...overrides } })),
+      targets: parsed.targets
+        .filter((t) => clusterOf(t) === cluster)
+        .map((t) => ({ ...t, kafkaCluster: undefined, policy: { ...t.policy, ...overrides } })),
     });
   }
   if (flags.group.length === 0) throw new Error('name at least one --group, or give a --config file');
@@ -76,6 +104,7 @@ export function registerRun(program: Command): void {
     .description('run the scaler loop locally against a Kafka cluster: live view, decisions, report')
     .option('--group <group>', 'a consumer group to scale (repeatable); its service is named after it', collect, [])
     .option('--config <file>', 'a scaler configuration (JSON, the Lambda schema) instead of --group')
+    .option('--kafka-cluster <name>', "with --config naming several Kafka clusters: run this cluster's targets")
     .option('--topic <topic>', 'the topic the groups consume (default: every topic they committed on)')
     .option('--interval <seconds>', 'seconds between ticks', '5')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')

@@ -1,136 +1,208 @@
 /**
- * bench:tick - one scaler tick for many targets against the local services (real broker, moto ECS
- * and DynamoDB, LocalStack CloudWatch), and the cold-start cost of the bundled handler.
- *   npm run bench:tick -- [--targets 50] [--partitions 12] [--runs 5]
+ * bench:tick - the scaler's tick for fleets of targets against the local services (real broker,
+ * moto ECS and DynamoDB, LocalStack CloudWatch): duration and AWS calls per tick for each size, one
+ * invocation up to --max-per-invocation targets, above it the shards of the fan-out run in parallel
+ * in this process (as the state machine's Map would run them in Lambda); then the cold-start cost of
+ * the bundled handler.
+ *   npm run bench:tick -- [--targets 50,200,1000,5000] [--partitions 12] [--runs 3] [--concurrency 8]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { build } from 'esbuild';
 import { Kafka, logLevel } from 'kafkajs';
 import pLimit from 'p-limit';
 import { CloudWatchMetricsSink } from '../lambdas/adapters/aws/cloudwatch-metrics-sink';
 import { DynamoDbStateStore } from '../lambdas/adapters/aws/dynamodb-state-store';
 import { EcsServiceCapacity } from '../lambdas/adapters/aws/ecs-service-capacity';
+import { ClusterReaders } from '../lambdas/adapters/kafka/cluster-readers';
 import { KafkajsOffsetReader } from '../lambdas/adapters/kafka/kafkajs-offset-reader';
 import type { TargetState } from '../lambdas/application/target-state';
-import { runTick } from '../lambdas/application/tick';
-import { parseScalerConfig } from '../lambdas/domain/config/scaler-config';
-import { createConsumerService } from '../test/support/ecs';
-import { closeCommitter, commit } from '../test/support/kafka';
-import { createStateTable } from '../test/support/scaler';
+import { runTick, type TickDependencies } from '../lambdas/application/tick';
+import { parseScalerConfig, type ScalerConfig } from '../lambdas/domain/config/scaler-config';
+import { configForShard, needsFanOut, planShards, shardRefs } from '../lambdas/domain/config/shards';
+import { countCalls } from '../test/support/aws-calls';
 import { clientEnvironment, down, up } from '../tools/services/manager';
 import { machine, ms, spread, table, timeRuns } from './support';
+import { arrangeFleet, type Fleet } from './tick-fleet';
 
 const { values } = parseArgs({
   options: {
-    targets: { type: 'string', default: '50' },
+    targets: { type: 'string', default: '50,200,1000,5000' },
     partitions: { type: 'string', default: '12' },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '8' },
+    'max-per-invocation': { type: 'string', default: '1000' },
+    'shard-concurrency': { type: 'string', default: '10' },
+    'groups-per-topic': { type: 'string', default: '25' },
+    'kafka-clusters': { type: 'string', default: '1' },
   },
 });
-const targets = Number(values.targets);
+const sizes = values.targets
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
 const partitions = Number(values.partitions);
 const runs = Number(values.runs);
-const command = `npm run bench:tick -- --targets ${targets} --partitions ${partitions} --runs ${runs}`;
-
-/** Counts AWS SDK calls by command name. */
-function counted<T extends { middlewareStack: { add: (...args: never[]) => void } }>(
-  client: T,
-  counts: Map<string, number>,
-): T {
-  (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      const name = context.commandName ?? 'unknown';
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      return await next(args);
-    },
-    { step: 'initialize', name: 'benchCount' },
-  );
-  return client;
-}
+const concurrency = Number(values.concurrency);
+const maxPerInvocation = Number(values['max-per-invocation']);
+const shardConcurrency = Number(values['shard-concurrency']);
+const kafkaClusterCount = Number(values['kafka-clusters']);
+const command =
+  `npm run bench:tick -- --targets ${sizes.join(',')} --partitions ${partitions} --runs ${runs} ` +
+  `--concurrency ${concurrency} --max-per-invocation ${maxPerInvocation} --shard-concurrency ${shardConcurrency} ` +
+  `--groups-per-topic ${values['groups-per-topic']} --kafka-clusters ${kafkaClusterCount}`;
+/** The issue's budget: AWS calls per tick <= 0.35 x targets + this. */
+const CALLS_CONSTANT = 5;
 
 const { services, started } = await up();
 const env = clientEnvironment(services);
-const aws = (endpoint: string) => ({
+const brokers = services.kafka?.endpoint ?? '';
+const awsConfig = (endpoint: string) => ({
   endpoint,
   region: 'us-east-1',
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 });
-const brokers = services.kafka?.endpoint ?? '';
-const kafka = new Kafka({ brokers: [brokers], clientId: 'bench-tick', logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-await admin.connect();
-const prefix = `tick-${Date.now().toString(36)}`;
-const topic = `${prefix}-patient-checkout`;
 const awsCalls = new Map<string, number>();
-const ecs = counted(new ECSClient(aws(env.AWS_ENDPOINT_URL_ECS ?? '')), awsCalls);
-const dynamodb = counted(new DynamoDBClient(aws(env.AWS_ENDPOINT_URL_DYNAMODB ?? '')), awsCalls);
-const cloudwatch = counted(new CloudWatchClient(aws(env.AWS_ENDPOINT_URL ?? '')), awsCalls);
+const prefix = `tick-${Date.now().toString(36)}`;
+const kafka = new Kafka({ brokers: [brokers], clientId: 'bench-tick', logLevel: logLevel.NOTHING });
 
-try {
-  console.log(
-    `arranging ${targets} targets: groups on ${topic} (${partitions} partitions), ECS services, a state table...`,
-  );
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({
-    topic,
-    messages: Array.from({ length: partitions * 100 }, (_, i) => ({ partition: i % partitions, value: `c${i}` })),
-  });
-  await producer.disconnect();
-  const limit = pLimit(8);
-  const cluster = `${prefix}-hospital`;
-  const refs = await Promise.all(
-    Array.from({ length: targets }, (_, i) =>
-      limit(async () => {
-        const group = `${prefix}-group-${i}`;
-        await commit(
-          kafka,
-          group,
-          topic,
-          Object.fromEntries(Array.from({ length: partitions }, (_, p) => [p, (i * 7 + p) % 100])),
-        );
-        const service = await createConsumerService(ecs, { service: `consumer-${i}`, desiredCount: 2, cluster });
-        await ecs.send(new UpdateServiceCommand({ ...service, desiredCount: 2 }));
-        return { group, service };
-      }),
-    ),
-  );
-  await closeCommitter(kafka);
-  const stateTable = await createStateTable(dynamodb);
-  const config = parseScalerConfig({
-    kafka: { brokers: [brokers] },
-    targets: refs.map(({ group, service }) => ({ group, topics: [topic], service })),
-    concurrency: 16,
-  });
-  const reader = new KafkajsOffsetReader({ connection: { brokers: [brokers] }, clock: { now: () => Date.now() } });
-  const deps = {
-    reader,
+/** Wall time spent in each port, over all invocations of a size (overlapping calls counted once). */
+const phases = new Map<string, { active: number; since: number; totalMs: number }>();
+
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const entry = phases.get(name) ?? { active: 0, since: 0, totalMs: 0 };
+  phases.set(name, entry);
+  if (entry.active === 0) entry.since = performance.now();
+  entry.active += 1;
+  try {
+    return await work();
+  } finally {
+    entry.active -= 1;
+    if (entry.active === 0) entry.totalMs += performance.now() - entry.since;
+  }
+}
+
+/** The ports of an invocation, each call timed into `phases`. */
+function timedPorts(
+  deps: TickDependencies & { reader: ClusterReaders },
+): TickDependencies & { reader: ClusterReaders } {
+  const { reader, capacity, store, metrics } = deps;
+  const timedReader = Object.create(reader) as ClusterReaders;
+  timedReader.read = (selections) => phase('Kafka read', () => reader.read(selections));
+  return {
+    ...deps,
+    reader: timedReader,
+    capacity: {
+      describe: (ref) => phase('DescribeServices', () => capacity.describe(ref)),
+      describeMany: (refs) => phase('DescribeServices', () => capacity.describeMany?.(refs) ?? Promise.resolve([])),
+      setDesired: (ref, n) => phase('UpdateService', () => capacity.setDesired(ref, n)),
+    },
+    store: {
+      load: (target) => phase('load state', () => store.load(target)),
+      loadMany: (targets) => phase('load state', () => store.loadMany?.(targets) ?? Promise.resolve([])),
+      save: (target, state, version) => phase('save state', () => store.save(target, state, version)),
+    },
+    metrics: { publish: (data) => phase('PutMetricData', () => metrics.publish(data)) },
+  };
+}
+
+/** Everything one invocation (a Lambda execution environment) holds: its own clients and readers, counted. */
+function invocation(config: ScalerConfig, stateTable: string): TickDependencies & { reader: ClusterReaders } {
+  const { client: ecs } = countCalls(new ECSClient(awsConfig(env.AWS_ENDPOINT_URL_ECS ?? '')), awsCalls);
+  const { client: dynamodb } = countCalls(new DynamoDBClient(awsConfig(env.AWS_ENDPOINT_URL_DYNAMODB ?? '')), awsCalls);
+  const { client: cloudwatch } = countCalls(new CloudWatchClient(awsConfig(env.AWS_ENDPOINT_URL ?? '')), awsCalls);
+  const clusters = Object.keys(config.kafkaClusters ?? {});
+  return {
+    reader: new ClusterReaders({
+      clusters,
+      defaultCluster: 'default',
+      create: () =>
+        Promise.resolve(
+          new KafkajsOffsetReader({ connection: { brokers: [brokers] }, clock: { now: () => Date.now() } }),
+        ),
+    }),
     capacity: new EcsServiceCapacity(ecs),
     store: new DynamoDbStateStore<TargetState>(dynamodb, { table: stateTable, now: () => Date.now() }),
     metrics: new CloudWatchMetricsSink(cloudwatch, `${prefix}-KLA`),
     clock: { now: () => Date.now() },
     logger: { info: () => undefined, warn: () => undefined, error: (m: string, f?: unknown) => console.error(m, f) },
   };
-  awsCalls.clear();
-  let errors = 0;
-  const times = await timeRuns(runs, 1, async () => {
-    const report = await runTick(config, deps);
-    errors += report.targets.filter((t) => t.kind === 'error').length;
-  });
-  const perTick = (n: number) => Math.round(n / (runs + 1));
-  const aws = [...awsCalls].map(([name, n]) => `${name.replace('Command', '')} ${perTick(n)}`).join(', ');
-  const kafkaCalls = Object.entries(reader.requestCounts())
-    .filter(([, n]) => n > 0)
-    .map(([api, n]) => `${api} ${perTick(n)}`)
-    .join(', ');
-  await reader.close();
+}
 
+interface SizeResult {
+  readonly targets: number;
+  readonly invocations: number;
+  readonly times: readonly number[];
+  readonly slowestShardMs: number;
+  readonly calls: ReadonlyMap<string, number>;
+  readonly kafkaRequests: number;
+  readonly errors: number;
+}
+
+/** `runs` ticks of the first `size` targets (after one untimed tick), in one invocation or as parallel shards. */
+async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
+  const config = parseScalerConfig({
+    kafkaClusters: Object.fromEntries(
+      Array.from({ length: kafkaClusterCount }, (_, k) => [`kafka-${k}`, { brokers: [brokers] }]),
+    ),
+    targets: fleet.targets
+      .slice(0, size)
+      .map((t) => ({ group: t.group, kafkaCluster: t.kafkaCluster, topics: [t.topic], service: t.service })),
+    concurrency,
+    maxTargetsPerInvocation: maxPerInvocation,
+    metricsNamespace: `${prefix}-KLA`,
+  });
+  const configs = needsFanOut(config)
+    ? shardRefs(planShards(config)).map((ref) => configForShard(config, ref))
+    : [config];
+  const invocations = configs.map((c) => ({ config: c, deps: timedPorts(invocation(c, fleet.stateTable)) }));
+  let errors = 0;
+  let slowestShardMs = 0;
+  const limit = pLimit(shardConcurrency);
+  const tick = () =>
+    Promise.all(
+      invocations.map(({ config: c, deps }) =>
+        limit(async () => {
+          const report = await runTick(c, deps);
+          errors += report.targets.filter((t) => t.kind === 'error').length;
+          slowestShardMs = Math.max(slowestShardMs, report.durationMs);
+        }),
+      ),
+    );
+  await tick();
+  awsCalls.clear();
+  phases.clear();
+  const kafkaBefore = kafkaRequests(invocations.map((i) => i.deps.reader));
+  errors = 0;
+  slowestShardMs = 0;
+  const times = await timeRuns(runs, 0, tick);
+  const kafkaTotal = kafkaRequests(invocations.map((i) => i.deps.reader)) - kafkaBefore;
+  const calls = new Map(awsCalls);
+  const spent = [...phases].map(([name, p]) => `${name} ${ms(p.totalMs / runs)}`).join(', ');
+  console.log(`  ${size} targets, wall time per tick in each port (overlapping calls once): ${spent}`);
+  await Promise.all(invocations.map((i) => i.deps.reader.close()));
+  return {
+    targets: size,
+    invocations: configs.length,
+    times,
+    slowestShardMs,
+    calls,
+    kafkaRequests: kafkaTotal / runs,
+    errors,
+  };
+}
+
+function kafkaRequests(readers: readonly ClusterReaders[]): number {
+  return readers.reduce((sum, r) => sum + Object.values(r.requestCounts()).reduce((a, b) => a + b, 0), 0);
+}
+
+/** The import of the bundled handler in a fresh Node (the cold start's own part), and the bundle's size. */
+async function coldStart(stateTable: string): Promise<{ times: number[]; bundleKb: number }> {
   mkdirSync('dist', { recursive: true });
   await build({
     entryPoints: ['lambdas/handlers/tick.ts'],
@@ -143,7 +215,6 @@ try {
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
   });
-  const bundleKb = statSync('dist/bench-tick-handler.mjs').size / 1024;
   const importEnv = {
     ...process.env,
     STATE_TABLE_NAME: stateTable,
@@ -153,7 +224,7 @@ try {
       targets: [{ group: 'billing', service: { cluster: 'c', service: 's' } }],
     }),
   };
-  const importTimes: number[] = [];
+  const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const result = spawnSync(
       process.execPath,
@@ -165,51 +236,118 @@ try {
       { encoding: 'utf8', env: importEnv },
     );
     if (result.status !== 0) throw new Error(`importing the bundle failed: ${result.stderr}`);
-    importTimes.push(Number(result.stdout.trim()));
+    times.push(Number(result.stdout.trim()));
   }
-  const tick = spread(times);
-  const load = spread(importTimes);
-  console.log(`\nbench:tick on ${machine()}, ${new Date().toISOString().slice(0, 10)}`);
-  console.log(
-    table(
-      ['what', 'runs', 'median', 'min', 'max', 'target', 'result'],
-      [
-        [
-          `one tick, ${targets} targets x ${partitions} partitions`,
-          String(runs),
-          ms(tick.median),
-          ms(tick.min),
-          ms(tick.max),
-          '< 3 s',
-          tick.median < 3000 ? 'PASS' : 'MISS',
-        ],
-        [
-          'import of the bundled handler (fresh node)',
-          '5',
-          ms(load.median),
-          ms(load.min),
-          ms(load.max),
-          '< 400 ms',
-          load.median < 400 ? 'PASS' : 'MISS',
-        ],
-        [
-          'bundle size (esbuild, minified, ESM)',
-          '-',
-          `${bundleKb.toFixed(0)} KB`,
-          '',
-          '',
-          '< 1536 KB',
-          bundleKb < 1536 ? 'PASS' : 'MISS',
-        ],
-      ],
-    ),
+  return { times, bundleKb: statSync('dist/bench-tick-handler.mjs').size / 1024 };
+}
+
+const CALL_COLUMNS = [
+  'DescribeServices',
+  'BatchGetItem',
+  'TransactWriteItems',
+  'PutItem',
+  'PutMetricData',
+  'UpdateService',
+];
+
+function curveTable(results: readonly SizeResult[]): string {
+  return table(
+    [
+      'targets',
+      'invocations',
+      'tick median',
+      'min',
+      'max',
+      'AWS calls/tick',
+      'per target',
+      ...CALL_COLUMNS,
+      'Kafka req/tick',
+      'errors',
+    ],
+    results.map((r) => {
+      const time = spread(r.times);
+      const total = [...r.calls.values()].reduce((a, b) => a + b, 0) / runs;
+      const perCommand = (name: string) => ((r.calls.get(name) ?? 0) / runs).toFixed(0);
+      return [
+        r.targets.toLocaleString('en-US'),
+        r.invocations === 1 ? '1' : `${r.invocations} shards`,
+        ms(time.median),
+        ms(time.min),
+        ms(time.max),
+        total.toFixed(0),
+        (total / r.targets).toFixed(3),
+        ...CALL_COLUMNS.map(perCommand),
+        r.kafkaRequests.toFixed(0),
+        String(r.errors),
+      ];
+    }),
   );
-  console.log(`AWS calls per tick: ${aws}`);
-  console.log(`Kafka requests per tick: ${kafkaCalls}`);
-  console.log(`target errors over all runs: ${errors}`);
+}
+
+function verdicts(results: readonly SizeResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const total = [...r.calls.values()].reduce((a, b) => a + b, 0) / runs;
+    const budget = 0.35 * r.targets + CALLS_CONSTANT;
+    lines.push(
+      `${r.targets} targets: AWS calls ${total.toFixed(0)} <= 0.35 x ${r.targets} + ${CALLS_CONSTANT} = ${budget.toFixed(0)}: ${total <= budget ? 'PASS' : 'MISS'}`,
+    );
+    const median = spread(r.times).median;
+    if (r.invocations === 1 && r.targets === 1000)
+      lines.push(
+        `1,000 targets in one invocation: ${ms(median)} < 10 s: ${median < 10_000 ? 'PASS' : 'MISS'}; the tick before PutMetricData (its own durationMs) ${ms(r.slowestShardMs)}`,
+      );
+    if (r.invocations > 1)
+      lines.push(
+        `${r.targets.toLocaleString('en-US')} targets in ${r.invocations} shards (at most ${shardConcurrency} at once, in this process): ${ms(median)} < one schedule period (60 s): ${median < 60_000 ? 'PASS' : 'MISS'}; slowest shard tick ${ms(r.slowestShardMs)}`,
+      );
+  }
+  return lines;
+}
+
+const ecsSetup = countCalls(new ECSClient(awsConfig(env.AWS_ENDPOINT_URL_ECS ?? ''))).client;
+const dynamodbSetup = new DynamoDBClient(awsConfig(env.AWS_ENDPOINT_URL_DYNAMODB ?? ''));
+let fleet: Fleet | undefined;
+try {
+  const largest = sizes[sizes.length - 1] ?? 0;
+  console.log(`arranging ${largest} targets x ${partitions} partitions (${prefix})...`);
+  const arranged = Date.now();
+  fleet = await arrangeFleet(
+    kafka,
+    { ecs: ecsSetup, dynamodb: dynamodbSetup },
+    {
+      prefix,
+      targets: largest,
+      partitions,
+      groupsPerTopic: Number(values['groups-per-topic']),
+      servicesPerCluster: 1000,
+      kafkaClusters: kafkaClusterCount,
+    },
+  );
+  console.log(`arranged in ${ms(Date.now() - arranged)}`);
+  const results: SizeResult[] = [];
+  for (const size of sizes) {
+    console.log(`measuring ${size} targets...`);
+    results.push(await measure(fleet, size));
+  }
+  const cold = await coldStart(fleet.stateTable);
+  const load = spread(cold.times);
+  console.log(
+    `\nbench:tick on ${machine()}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]?.toFixed(1)}`,
+  );
+  console.log(curveTable(results));
+  for (const line of verdicts(results)) console.log(line);
+  console.log(
+    `import of the bundled handler (fresh node, 5 runs): median ${ms(load.median)} (${ms(load.min)}-${ms(load.max)}), target < 400 ms: ${load.median < 400 ? 'PASS' : 'MISS'}; bundle ${cold.bundleKb.toFixed(0)} KB, target < 1536 KB: ${cold.bundleKb < 1536 ? 'PASS' : 'MISS'}`,
+  );
   console.log(`\nreproduce: ${command}`);
 } finally {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
+  if (fleet) {
+    const admin = kafka.admin();
+    await admin.connect();
+    for (let i = 0; i < fleet.topics.length; i += 100)
+      await admin.deleteTopics({ topics: fleet.topics.slice(i, i + 100) }).catch(() => undefined);
+    await admin.disconnect();
+  }
   if (started.length > 0) await down(started);
 }

@@ -94,8 +94,9 @@ export function scaleOutCooldown(context: DecisionContext): PolicyOutcome | unde
 export function notWorthRebalance(context: DecisionContext): PolicyOutcome | undefined {
   const { loads, current, config, meetsTarget, sizingRule } = context;
   const { drainSecondsNow, drainSecondsRecommended } = context.numbers;
-  // Late or falling behind: the drain target is already missed, so the step is worth its pause.
-  if (sizingRule === 'behind') return undefined;
+  // Late or falling behind: the drain target is already missed, so the step is worth its pause. A
+  // hot partition's own member is not about drain time (no count drains it) but its rate of decay.
+  if (sizingRule === 'behind' || sizingRule === 'hot-partition') return undefined;
   if (loads === undefined || drainSecondsNow === undefined || drainSecondsRecommended === undefined) return undefined;
   // A count that falls behind production must grow, whatever the pause costs.
   if (!(current > 0 && keepsUp(loads, current, config.targetUtilization))) return undefined;

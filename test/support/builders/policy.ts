@@ -75,7 +75,10 @@ export function busyTopic(overrides: Partial<TopicObservation> = {}): TopicObser
   return topic({ productionRate: 1000, consumptionRatePerTask: 200, timeLagSeconds: 30, ...overrides });
 }
 
-/** Settled memory that already knows each topic's capacity per task (msg/s), 200 for 'orders' unless told. */
+/**
+ * Settled memory that already knows each topic's capacity per task (msg/s), 200 for 'orders' unless told,
+ * as a state saved before capacity samples existed: the first tick seeds one sample from it.
+ */
 export function knownCapacity(overrides: Partial<PolicyMemory> = {}, now: number = NOW): PolicyMemory {
   return settledMemory(now, { capacityPerTask: { orders: 200 }, ...overrides });
 }

@@ -102,7 +102,10 @@ export const initialTasksParameter: ParameterSpec = {
 
 /** A load parameter (tasks) drawn log-uniform between `low` and `high` tasks, 2 significant digits. */
 export function loadBetween(dice: Dice, low: number, high: number): number {
-  return roundSignificant(dice.logUniform(low, Math.max(low * 1.01, high)), 2);
+  // Log-uniform needs a positive range: a load drawn from a zero base is zero (no bursts on silence).
+  if (high <= 0) return 0;
+  const floor = Math.max(low, high / 1000);
+  return roundSignificant(dice.logUniform(floor, Math.max(floor * 1.01, high)), 2);
 }
 
 /** The highest load a seed draws for a peak: 60 % of the partitions' worth, at least 3 tasks. */
@@ -139,7 +142,11 @@ export function hotWeights(partitions: number, hot: number, hotLoad: number, res
   // No load at all: nothing to skew (and weights may not all be 0).
   if (hotLoad + restLoad <= 0) return evenWeights(partitions);
   const other = partitions > 1 ? restLoad / (partitions - 1) : 0;
-  return Array.from({ length: partitions }, (_, index) => roundSignificant(index === hot ? hotLoad : other, 4));
+  const weights = Array.from({ length: partitions }, (_, index) =>
+    roundSignificant(index === hot ? hotLoad : other, 4),
+  );
+  // Loads too small to survive rounding are no load at all: even weights, as above.
+  return weights.some((weight) => weight > 0) ? weights : evenWeights(partitions);
 }
 
 /** Even weights (all 1). */

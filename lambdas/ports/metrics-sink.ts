@@ -31,6 +31,8 @@ export const ScalerMetricName = {
   SCALER_ERRORS: 'ScalerErrors',
   /** Duration of one tick over all targets (milliseconds). No dimensions. */
   TICK_DURATION: 'TickDuration',
+  /** Partitions no task count can drain (each produces more than a task consumes): named, not chased. Dimensions: Target. */
+  HOT_PARTITIONS: 'HotPartition',
   /** Lag of one partition (messages), only with partitionMetrics. Dimensions: ConsumerGroup, Topic, Partition. */
   PARTITION_OFFSET_LAG: 'PartitionOffsetLag',
   /** 1 per shard whose invocation failed (published by the fan-out state machine, not the tick). No dimensions. */

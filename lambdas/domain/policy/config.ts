@@ -82,8 +82,11 @@ export const PolicyConfigSchema = z
     scaleOutCooldownSeconds: nonNegativeSeconds('scaleOutCooldownSeconds').default(60),
     /** After any scale action, no scale-in for this long. @default 300 */
     scaleInCooldownSeconds: nonNegativeSeconds('scaleInCooldownSeconds').default(300),
-    /** Scale in only to the highest recommendation seen over this window. @default 600 */
-    scaleInStabilizationSeconds: nonNegativeSeconds('scaleInStabilizationSeconds').default(600),
+    /**
+     * Scale in only to the highest production need recommended over this window (HPA uses 300 s too;
+     * a drained backlog no longer counts, so a burst is not held for the window). @default 300
+     */
+    scaleInStabilizationSeconds: nonNegativeSeconds('scaleInStabilizationSeconds').default(300),
     /** Most tasks added in one step; absent = no bound. Rounded up to the next useful count. */
     maxStepUp: taskCount('maxStepUp')
       .min(1, { error: 'maxStepUp must be at least 1 task (or leave it out)' })

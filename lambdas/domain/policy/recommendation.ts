@@ -3,7 +3,7 @@
  * time from measured capacity, else by the lag threshold until a capacity is known; then kept inside
  * the task range. The gates after sizing decide whether and how far to move toward it.
  */
-import { usefulAtLeast } from './assignment';
+import { capPartitions, usefulAtLeast } from './assignment';
 import type { TaskBounds } from './bounds';
 import type { PolicyConfig } from './config';
 import type { PolicyRule } from './input';
@@ -73,8 +73,10 @@ export function sizeByDrainTarget(tick: TickContext, loads: readonly TopicLoad[]
  */
 export function sizeByLagThreshold(tick: TickContext, inputs: SizingInputs): Sizing {
   const { partitionCounts, config, current, bounds, totals } = tick;
+  // More tasks than the largest topic has partitions add no throughput, idle consumers allowed or not.
   const byLag =
-    usefulAtLeast(partitionCounts, Math.ceil(totals.scalableLag / config.lagPerTaskThreshold)) ?? bounds.upper;
+    usefulAtLeast(partitionCounts, Math.ceil(totals.scalableLag / config.lagPerTaskThreshold)) ??
+    Math.min(bounds.upper, Math.max(capPartitions(partitionCounts), 1));
   const conservative = conservativeLoads(tick, inputs);
   // Sizing on a capacity tasks have certainly shown can only overstate the need: it may lower the
   // threshold's guess, and it is the only evidence that allows a scale-in.
@@ -197,8 +199,10 @@ export function recommend(tick: TickContext, inputs: SizingInputs): Sizing {
   const sustained = sized.sustained === undefined ? recommended : clampToBounds(sized.sustained, tick.bounds);
   let result: Sizing = { ...sized, recommended, sustained: Math.min(sustained, recommended) };
   const behind = sized.sizingRule === 'scale-to-zero' ? undefined : behindSchedule(tick, inputs.hot);
-  if (behind !== undefined && result.recommended <= tick.current && tick.current < tick.bounds.upper) {
-    const step = usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper;
+  const canStep = tick.current < tick.bounds.upper;
+  if (behind !== undefined && (canStep ? result.recommended <= tick.current : result.recommended < tick.current)) {
+    // One useful step out; with none left, hold: scaling in a group that is short makes it fall behind faster.
+    const step = canStep ? (usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper) : tick.current;
     result = { ...result, recommended: clampToBounds(step, tick.bounds), sizingRule: 'behind', reason: behind };
   }
   // Starting a stopped group is its own rule, whatever sized it, so the log says why tasks appeared.

@@ -94,8 +94,9 @@ export function scaleOutCooldown(context: DecisionContext): PolicyOutcome | unde
 export function notWorthRebalance(context: DecisionContext): PolicyOutcome | undefined {
   const { loads, current, config, meetsTarget, sizingRule } = context;
   const { drainSecondsNow, drainSecondsRecommended } = context.numbers;
-  // Late or falling behind: the drain target is already missed, so the step is worth its pause.
-  if (sizingRule === 'behind') return undefined;
+  // Late or falling behind: the drain target is already missed, so the step is worth its pause. A
+  // hot partition's own member is not about drain time (no count drains it) but its rate of decay.
+  if (sizingRule === 'behind' || sizingRule === 'hot-partition') return undefined;
   if (loads === undefined || drainSecondsNow === undefined || drainSecondsRecommended === undefined) return undefined;
   // A count that falls behind production must grow, whatever the pause costs.
   if (!(current > 0 && keepsUp(loads, current, config.targetUtilization))) return undefined;
@@ -111,13 +112,17 @@ export function notWorthRebalance(context: DecisionContext): PolicyOutcome | und
   );
 }
 
-/** Scale out toward the recommendation, at most maxStepUp at a time (from zero: straight to it). */
+/**
+ * Scale out toward the recommendation, at most maxStepUp at a time (from zero: straight to it). A
+ * hot partition's count is exact, not snapped to a useful count: it is the count at which the
+ * assignor gives the partition a member of its own, and one more or less would not.
+ */
 export function scaleOut(context: DecisionContext): PolicyOutcome {
   const { current, recommended, sizingRule, partitionCounts, config, bounds, reason } = context;
-  const to =
-    current === 0
-      ? recommended
-      : boundStep(partitionCounts, { from: current, to: recommended, maxStep: config.maxStepUp }, bounds);
+  const maxStep = config.maxStepUp;
+  const exact =
+    current === 0 || (sizingRule === 'hot-partition' && (maxStep === undefined || recommended - current <= maxStep));
+  const to = exact ? recommended : boundStep(partitionCounts, { from: current, to: recommended, maxStep }, bounds);
   const why = reason === undefined ? '' : `: ${reason}`;
   return scaleAfterSizing(context, sizingRule, to, `${sizingRule} recommends ${recommended}${why}`);
 }

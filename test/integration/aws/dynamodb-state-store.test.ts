@@ -73,7 +73,12 @@ describe('DynamoDbStateStore (moto DynamoDB)', () => {
     await store.save('batch-7', { lastAction: 'elsewhere', history: [] }, 1);
     counts.clear();
     const second = await Promise.allSettled(targets.slice(0, 10).map((t) => batched.save(t, { n: 2 }, 1)));
-    expect(second.map((o) => o.status)).toEqual([...Array<string>(7).fill('fulfilled'), 'rejected', 'fulfilled', 'fulfilled']);
+    expect(second.map((o) => o.status)).toEqual([
+      ...Array<string>(7).fill('fulfilled'),
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
     const rejected = second[7];
     expect(rejected?.status === 'rejected' && rejected.reason).toBeInstanceOf(StateConflictError);
     // Cancelled once for batch-7, then the nine others again.

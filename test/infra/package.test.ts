@@ -6,7 +6,7 @@
  * with cdk-nag's AwsSolutions checks, and `npx lagscaler` run from the app.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,9 +133,13 @@ describe('the npm package in a fresh CDK app outside the repository', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(1);
     expect(functions[0]?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler' });
+    // Two assets: the handler's code, and the configuration document the function reads from S3.
     const assets = readdirSync(join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    const handler = readFileSync(join(app, 'cdk.out', assets[0] ?? '', 'index.mjs'));
+    expect(assets).toHaveLength(2);
+    const code = assets.find((name) => existsSync(join(app, 'cdk.out', name, 'index.mjs')));
+    const document = assets.find((name) => name !== code) ?? '';
+    expect(JSON.parse(readFileSync(join(app, 'cdk.out', document), 'utf8'))).toHaveProperty('targets');
+    const handler = readFileSync(join(app, 'cdk.out', code ?? '', 'index.mjs'));
     expect(
       handler.equals(readFileSync(join(app, 'node_modules/kafka-lag-autoscaler/dist/lambda/tick/index.mjs'))),
     ).toBe(true);

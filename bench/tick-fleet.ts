@@ -70,9 +70,9 @@ async function createTopics(kafka: Kafka, topics: readonly string[], partitions:
   say(`  ${topics.length} topics of ${partitions} partitions, 100 records per partition...`);
   const admin = kafka.admin();
   await admin.connect();
-  for (let i = 0; i < topics.length; i += 50) {
-    const batch = topics.slice(i, i + 50).map((topic) => ({ topic, numPartitions: partitions }));
-    await admin.createTopics({ topics: batch, waitForLeaders: true });
+  for (let i = 0; i < topics.length; i += 10) {
+    const batch = topics.slice(i, i + 10).map((topic) => ({ topic, numPartitions: partitions }));
+    await retried(() => admin.createTopics({ topics: batch, waitForLeaders: true }));
   }
   await admin.disconnect();
   const producer = kafka.producer();
@@ -86,6 +86,22 @@ async function createTopics(kafka: Kafka, topics: readonly string[], partitions:
     });
   }
   await producer.disconnect();
+}
+
+/**
+ * On a loaded broker, waiting for the leaders of a batch of new topics can answer
+ * UNKNOWN_TOPIC_OR_PARTITION (retriable); creating an existing topic again is a no-op.
+ */
+async function retried<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
 }
 
 async function commitGroups(kafka: Kafka, targets: readonly FleetTarget[], partitions: number): Promise<void> {

@@ -68,6 +68,7 @@ async function provision(): Promise<void> {
     });
   }
   patchForPython311();
+  patchStatesTarget();
   await ensureExecutor();
 }
 
@@ -89,6 +90,28 @@ function patchForPython311(): void {
   if (source.startsWith(line)) return;
   log('localstack', `patching ${relative(projectRoot, file)} for Python 3.11 (postponed annotations)`);
   writeFileSync(file, `${line}\n${source}`);
+}
+
+/**
+ * LocalStack 4.13.1's EventBridge target for Step Functions names the execution after the event's
+ * `id`; a scheduled rule with a constant Input (the fan-out's shard plan) sends that input as the
+ * event, which has no `id`, so every StartExecution failed with KeyError 'id'. AWS names such an
+ * execution itself; a random name here does the same.
+ */
+const statesTargetPatch = {
+  file: join(venv, 'lib', 'python3.11', 'site-packages', 'localstack', 'services', 'events', 'target.py'),
+  find: 'stateMachineArn=self.target["Arn"], name=event["id"], input=to_json_str(event)',
+  replace:
+    'stateMachineArn=self.target["Arn"], name=event.get("id") or str(uuid.uuid4()), input=to_json_str(event)  # kla: tools/services/localstack.ts',
+};
+
+function patchStatesTarget(): void {
+  const { file, find, replace } = statesTargetPatch;
+  if (!existsSync(file)) return;
+  const source = readFileSync(file, 'utf8');
+  if (!source.includes(find)) return; // patched already, or another version
+  log('localstack', `patching ${relative(projectRoot, file)} (Step Functions targets of rules with a constant input)`);
+  writeFileSync(file, source.replace(find, replace));
 }
 
 /** Installs the executor into LocalStack's venv again whenever one of its source files changed. */
@@ -201,7 +224,7 @@ async function healthy(service: RunningService): Promise<boolean> {
 
 /** The version, the services and the Lambda executor's sources it runs with. */
 function fingerprint(): string {
-  return `${localstackVersion} ${services} ${lambdaExecutor}:${executorSourceHash().slice(0, 12)} py311-patch`;
+  return `${localstackVersion} ${services} ${lambdaExecutor}:${executorSourceHash().slice(0, 12)} py311-patch sfn-target-patch`;
 }
 
 export const localstack: ServiceDefinition = { name: 'localstack', provision, start, healthy, fingerprint };

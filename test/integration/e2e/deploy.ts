@@ -29,7 +29,13 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export interface SynthesizedStack {
   readonly stackName: string;
   readonly template: { Resources: Record<string, { Type: string; Properties?: Record<string, Json> }> };
-  readonly assets: readonly { readonly bucket: string; readonly key: string; readonly directory: string }[];
+  /** Zipped directories (the handler's code) and plain files (the configuration document). */
+  readonly assets: readonly {
+    readonly bucket: string;
+    readonly key: string;
+    readonly path: string;
+    readonly zip: boolean;
+  }[];
   readonly outdir: string;
 }
 
@@ -72,15 +78,14 @@ export function synthScalerStack(options: {
       }
     >;
   };
-  const assets = Object.values(manifest.files)
-    .filter((file) => file.source.packaging === 'zip')
-    .flatMap((file) =>
-      Object.values(file.destinations).map((d) => ({
-        bucket: d.bucketName,
-        key: d.objectKey,
-        directory: join(outdir, file.source.path),
-      })),
-    );
+  const assets = Object.values(manifest.files).flatMap((file) =>
+    Object.values(file.destinations).map((d) => ({
+      bucket: d.bucketName,
+      key: d.objectKey,
+      path: join(outdir, file.source.path),
+      zip: file.source.packaging === 'zip',
+    })),
+  );
   return { stackName: options.stackName, template, assets, outdir };
 }
 
@@ -149,7 +154,7 @@ function xmlValues(xml: string, tag: string): string[] {
   return [...xml.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1] ?? '');
 }
 
-/** Uploads the zipped assets (path-style S3) and creates the stack; resolves when CREATE_COMPLETE. */
+/** Uploads the assets (path-style S3; directories zipped) and creates the stack; resolves when CREATE_COMPLETE. */
 export async function deployStack(endpoint: string, synthesized: SynthesizedStack): Promise<void> {
   const buckets = new Set(synthesized.assets.map((a) => a.bucket));
   for (const bucket of buckets) {
@@ -160,11 +165,14 @@ export async function deployStack(endpoint: string, synthesized: SynthesizedStac
     );
   }
   for (const asset of synthesized.assets) {
-    const zip = join(synthesized.outdir, `${asset.key}.upload.zip`);
-    execFileSync('python3', ['-c', ZIP_DIRECTORY, asset.directory, zip]);
+    let file = asset.path;
+    if (asset.zip) {
+      file = join(synthesized.outdir, `${asset.key}.upload.zip`);
+      execFileSync('python3', ['-c', ZIP_DIRECTORY, asset.path, file]);
+    }
     await call(
       `${endpoint}/${asset.bucket}/${asset.key}`,
-      { method: 'PUT', body: readFileSync(zip), headers: { authorization: authorization('s3') } },
+      { method: 'PUT', body: readFileSync(file), headers: { authorization: authorization('s3') } },
       `upload ${asset.key}`,
     );
   }

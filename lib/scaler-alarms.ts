@@ -15,6 +15,7 @@ const ALARM_KINDS: readonly ScalerAlarmKind[] = [
   'scalerErrors',
   'atMaxTasksLagGrowing',
   'offsetsLost',
+  'hotPartition',
 ];
 
 /** Everything an alarm needs to know about its target. */
@@ -43,6 +44,7 @@ const defaults = (target: AlarmTarget): Record<ScalerAlarmKind, { threshold: num
   scalerErrors: { threshold: 1, evaluationPeriods: 3 },
   atMaxTasksLagGrowing: { threshold: 1, evaluationPeriods: 5 },
   offsetsLost: { threshold: 0, evaluationPeriods: 1 },
+  hotPartition: { threshold: 1, evaluationPeriods: 10 },
 });
 
 /** An alarm's settings after merging: the layers in order, then the defaults; field by field. */
@@ -128,6 +130,7 @@ export interface TargetAlarmsInput {
     | 'metricRunningTasks'
     | 'metricSumOffsetLag'
     | 'metricOffsetsLost'
+    | 'metricHotPartitions'
   >;
 }
 
@@ -200,6 +203,13 @@ export function createTargetAlarms(scope: Construct, input: TargetAlarmsInput): 
     metrics.metricOffsetsLost(),
     gt,
     (t) => `more than ${t} records were deleted by retention before the group consumed them`,
+  );
+  add(
+    'hotPartition',
+    metrics.metricHotPartitions(),
+    gte,
+    () =>
+      'a partition alone produces more than one task consumes: no task count drains it (the scaler holds the count that gives it a member of its own); spread its key over more partitions or make the consumer faster',
   );
   return alarms;
 }

@@ -149,6 +149,8 @@ export class ScalerTarget extends Construct {
   readonly atMaxTasksLagGrowingAlarm?: cloudwatch.IAlarm;
   /** Records lost to retention, unless disabled. */
   readonly offsetsLostAlarm?: cloudwatch.IAlarm;
+  /** A partition no task count can drain, unless disabled. */
+  readonly hotPartitionAlarm?: cloudwatch.IAlarm;
   /**
    * The target's validated configuration, defaults applied.
    * @internal
@@ -179,6 +181,7 @@ export class ScalerTarget extends Construct {
     this.scalerErrorsAlarm = alarms.scalerErrors;
     this.atMaxTasksLagGrowingAlarm = alarms.atMaxTasksLagGrowing;
     this.offsetsLostAlarm = alarms.offsetsLost;
+    this.hotPartitionAlarm = alarms.hotPartition;
     this.alarms = Object.values(alarms);
     props.scaler._linkTarget(this);
   }
@@ -243,6 +246,14 @@ export class ScalerTarget extends Construct {
   /** Changes of the service's desired count. @default statistic Sum */
   metricScalingActions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.targetMetric(ScalerMetricName.SCALING_ACTIONS, 'Sum', options);
+  }
+
+  /**
+   * Partitions the policy found no task count can drain (each produces more than one task consumes).
+   * @default statistic Maximum
+   */
+  metricHotPartitions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.HOT_PARTITIONS, 'Maximum', options);
   }
 
   /** Failed ticks of this target. @default statistic Sum */

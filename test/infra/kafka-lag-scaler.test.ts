@@ -396,8 +396,8 @@ describe('KafkaLagScaler alarms', () => {
   const topicRef = () => resolve(full.scaler.alarmTopic.topicArn);
 
   it('creates the default alarms per target, minus the disabled one, plus ticks missing', () => {
-    // billing: 4 (offsetsLost disabled), pharmacy-main: 5, ticksMissing: 1
-    expect(alarms(full.template)).toHaveLength(10);
+    // billing: 5 (offsetsLost disabled), pharmacy-main: 6, ticksMissing: 1
+    expect(alarms(full.template)).toHaveLength(12);
     expect(alarms(full.template).filter((a) => a.MetricName === 'OffsetsLost')).toHaveLength(1);
   });
 
@@ -445,6 +445,20 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
+  it('hot partition: HotPartition >= 1 by Target in 10 periods, the fix in its description', () => {
+    const alarm = alarmOn(full.template, 'HotPartition', 'billing');
+    expect(alarm).toMatchObject({
+      Dimensions: [{ Name: 'Target', Value: 'billing' }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 10,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm?.AlarmDescription).toMatch(/no task count drains it.*spread its key/);
+  });
+
   it('at max tasks while lag grows: one metric-math alarm over RunningTasks and SumOffsetLag', () => {
     const math = alarms(full.template).filter((a) => Array.isArray(a.Metrics));
     expect(math).toHaveLength(2);
@@ -485,14 +499,15 @@ describe('KafkaLagScaler alarms', () => {
       ['billing', 'billing'],
       ['pharmacy-main', 'pharmacy'],
     ]);
-    expect(billing?.alarms).toHaveLength(4);
+    expect(billing?.alarms).toHaveLength(5);
     expect(billing?.offsetsLostAlarm).toBeUndefined();
     for (const alarm of [billing?.timeLagAlarm, billing?.healthErrorAlarm, billing?.scalerErrorsAlarm]) {
       expect(billing?.alarms).toContain(alarm);
     }
     expect(billing?.atMaxTasksLagGrowingAlarm).toBeDefined();
-    expect(pharmacy?.alarms).toHaveLength(5);
-    expect(full.scaler.alarms).toHaveLength(10);
+    expect(pharmacy?.alarms).toHaveLength(6);
+    expect(billing?.hotPartitionAlarm).toBeDefined();
+    expect(full.scaler.alarms).toHaveLength(12);
     expect(full.scaler.alarms).toContain(full.scaler.ticksMissingAlarm);
     expect(minimal.scaler.ticksMissingAlarm).toBeUndefined();
   });
@@ -533,7 +548,7 @@ describe('KafkaLagScaler alarms', () => {
   it('uses a given topic and creates none; alarms disabled by props are absent', () => {
     minimal.template.resourceCountIs('AWS::SNS::Topic', 0);
     const all = alarms(minimal.template);
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(6);
     for (const alarm of all) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:oncall']);
     expect(all.find((a) => a.MetricName === 'ScalerErrors')).toMatchObject({ Period: 120, Namespace: 'Hospital/Lag' });
   });

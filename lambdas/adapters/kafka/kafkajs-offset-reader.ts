@@ -13,7 +13,7 @@ import { isolationOf, type GroupSelection, type OffsetReader } from '#ports/offs
 import { createKafka, type KafkaConnectionConfig } from './connection';
 import { CoordinatorCache } from './coordinators';
 import { withDeadline } from '../deadline';
-import { explainConnectionFailure, KafkaUnavailableError } from './errors';
+import { explainConnectionFailure, isAuthenticationFailure, KafkaUnavailableError } from './errors';
 import { readFromCoordinator, type CommittedByTopic, type CoordinatorRead, type Membership } from './group-membership';
 import { anyBroker, createInternalCluster, type InternalCluster } from './internal-cluster';
 
@@ -69,7 +69,13 @@ export class KafkajsOffsetReader implements OffsetReader {
   }
 
   async read(selections: readonly GroupSelection[]): Promise<readonly GroupReadResult[]> {
-    return await this.deadline(this.readAll(selections), `reading ${selections.length} group(s)`);
+    try {
+      return await this.deadline(this.readAll(selections), `reading ${selections.length} group(s)`);
+    } catch (error) {
+      // A connection re-established with credentials Kafka no longer accepts (a rotated secret).
+      if (isAuthenticationFailure(error)) throw explainConnectionFailure(this.options.connection.brokers, error);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -164,6 +170,8 @@ export class KafkajsOffsetReader implements OffsetReader {
         try {
           mergeInto(read, await readFromCoordinator(await brokerById(cluster, nodeId), ids));
         } catch (error) {
+          // Rejected credentials are not these groups' problem: the whole read fails, and says so.
+          if (isAuthenticationFailure(error)) throw error;
           const retriable = (error as { retriable?: boolean }).retriable ?? true;
           const message = `reading group(s) from their coordinator (broker ${nodeId}) failed: ${describeError(error)}`;
           for (const groupId of ids) read.failures.set(groupId, { message, retriable, relocate: retriable });

@@ -103,7 +103,7 @@ describe('the Lambda handler in-process (config from env, SASL secret from Local
       LAGSCALER_CONFIG: JSON.stringify({ kafka: { brokers: ['nohost'] }, targets: [] }),
     });
     await expect(import('../../../lambdas/handlers/tick')).rejects.toThrow(
-      /invalid scaler configuration:\n {2}kafka\.brokers\.0: must be host:port[\s\S]*targets: give at least one target/,
+      /invalid scaler configuration:\n {2}kafka\.brokers\[0\]: must be host:port[\s\S]*targets: give at least one target/,
     );
   });
 });

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { formatPath, formatSchemaError } from '#domain/config/schema-issues';
-import { emptyPolicyMemory, type LastAction, type PolicyMemory, type ScalingDecision } from '#domain/policy/input';
+import { emptyPolicyMemory, type PolicyMemory, type ScalingDecision } from '#domain/policy/input';
 
 /** The version of the state this scaler writes. */
 export const TARGET_STATE_SCHEMA = 2;
@@ -25,11 +25,21 @@ export interface RecordedDecision {
   readonly dryRun: boolean;
   /** `pending`: the claiming invocation may still be acting until then (its own deadline). */
   readonly leaseUntilMs?: number;
-  /** `pending` and `failed`: the last action before this decision, in force again when the action did not happen. */
-  readonly previousLastAction?: LastAction;
+  /** `pending` and `failed`: the cooldown and settle facts of before, in force again when the action did not happen. */
+  readonly previous?: Partial<MemoryBeforeAction>;
   /** `failed`: why the action failed. */
   readonly error?: string;
 }
+
+/** The parts of the policy memory an action changes (it starts the cooldowns and a new settle wait). */
+export type MemoryBeforeAction = Pick<PolicyMemory, 'lastAction' | 'settleWaitStartMs' | 'settledSinceMs'>;
+
+/** What the memory was before a decision acted, to restore if the action did not happen. */
+export const memoryBeforeAction = (memory: PolicyMemory): MemoryBeforeAction => ({
+  lastAction: memory.lastAction,
+  settleWaitStartMs: memory.settleWaitStartMs,
+  settledSinceMs: memory.settledSinceMs,
+});
 
 /** What one target remembers between ticks (JSON-safe: the StateStore stores it as JSON). */
 export interface TargetState {
@@ -96,7 +106,13 @@ const RecordedDecisionSchema = z.object({
   outcome: z.enum(['held', 'dry-run', 'pending', 'acted', 'failed']),
   dryRun: z.boolean(),
   leaseUntilMs: time.optional(),
-  previousLastAction: LastActionSchema.optional(),
+  previous: z
+    .object({
+      lastAction: LastActionSchema.optional(),
+      settleWaitStartMs: time.optional(),
+      settledSinceMs: time.optional(),
+    })
+    .optional(),
   error: z.string().optional(),
 });
 
@@ -191,7 +207,8 @@ export type PendingResolution =
 /**
  * A decision stays `pending` when the invocation that claimed it ended before recording the outcome
  * (it ran past its timeout, or the save failed). The service says what happened: at the decision's
- * count, it acted; otherwise it is still in flight until the claimer's lease ends, and failed after.
+ * count, it acted; otherwise it is still in flight until the claimer's lease ends, and failed after
+ * (the cooldown and settle facts of before restored).
  */
 export function resolvePending(state: TargetState, desired: number, now: number): PendingResolution {
   const last = state.lastDecision;
@@ -209,7 +226,7 @@ export function resolvePending(state: TargetState, desired: number, now: number)
     kind: 'resolved',
     outcome: 'failed',
     detail,
-    state: { ...failed, policy: { ...failed.policy, lastAction: last.previousLastAction } },
+    state: { ...failed, policy: memoryAfterFailedAction(failed.policy, last.previous ?? {}) },
   };
 }
 
@@ -227,17 +244,17 @@ export function settledDecision(
   outcome: 'acted' | 'failed',
   error: string | undefined,
 ): RecordedDecision {
-  const { atMs, decision, dryRun, previousLastAction } = claim;
+  const { atMs, decision, dryRun, previous } = claim;
   return outcome === 'acted'
     ? { atMs, decision, dryRun, outcome }
-    : { atMs, decision, dryRun, outcome, previousLastAction, error };
+    : { atMs, decision, dryRun, outcome, previous, error };
 }
 
 /**
  * The memory to keep when an action failed: what the policy learned this tick (recommendations,
  * capacity), with the cooldown and settle facts of before, since the service did not change.
  */
-export function memoryAfterFailedAction(next: PolicyMemory, before: PolicyMemory): PolicyMemory {
+export function memoryAfterFailedAction(next: PolicyMemory, before: Partial<MemoryBeforeAction>): PolicyMemory {
   return {
     ...next,
     lastAction: before.lastAction,

@@ -16,6 +16,7 @@ import { describeExternalScaler, type ExternalScaler, type ExternalScalerFinder 
 import {
   initialTargetState,
   memoryAfterFailedAction,
+  memoryBeforeAction,
   parseTargetState,
   resolvePending,
   settledDecision,
@@ -67,7 +68,7 @@ export interface TickReport {
 
 /** How long a claimed action may be in flight when the caller gives no deadline (and the margin after one). */
 const DEFAULT_ACTION_LEASE_MS = 60_000;
-const LEASE_MARGIN_MS = 10_000;
+export const LEASE_MARGIN_MS = 10_000;
 
 /**
  * One tick for every target: load every state and read all groups at once, then for each target
@@ -373,7 +374,7 @@ function decide(step: DecisionStep, state: TargetState, service: ServiceStatus, 
   const memory = held === undefined ? decided.memory : state.policy;
   const willAct = decision.kind === 'scale' && !decision.dryRun;
   const record: RecordedDecision = willAct
-    ? { atMs: now, decision, outcome: 'pending', dryRun, leaseUntilMs, previousLastAction: state.policy.lastAction }
+    ? { atMs: now, decision, outcome: 'pending', dryRun, leaseUntilMs, previous: memoryBeforeAction(state.policy) }
     : { atMs: now, decision, outcome: decision.kind === 'scale' ? 'dry-run' : 'held', dryRun };
   const lagHistory = decided.nextHistory === undefined ? state.lagHistory : historyToJson(decided.nextHistory);
   return { decision, willAct, next: { schema: TARGET_STATE_SCHEMA, policy: memory, lagHistory, lastDecision: record } };

@@ -18,6 +18,7 @@ import { parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-conf
 import type { MetricDatum, MetricsSink } from '#ports/metrics-sink';
 import type { OffsetReader } from '#ports/offset-reader';
 import type { ServiceCapacity, ServiceRef } from '#ports/service-capacity';
+import type { StateStore } from '#ports/state-store';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { proxiedListenersOf } from '../../tools/services/kafka';
 import { down, restart, up } from '../../tools/services/manager';
@@ -106,14 +107,13 @@ export async function startKafkaFaultEnvironment(suite: string): Promise<KafkaFa
 }
 
 /** The real ECS adapter, keeping every UpdateService attempt and whether it returned. */
-export function recordingCapacity(inner: ServiceCapacity, beforeUpdate?: () => Promise<void>) {
+export function recordingCapacity(inner: ServiceCapacity, around: AroundCall = (call) => call()) {
   const updates: { count: number; ok: boolean; atMs: number }[] = [];
   const capacity: ServiceCapacity = {
     describe: (service) => inner.describe(service),
     setDesired: async (service, count) => {
-      await beforeUpdate?.();
       try {
-        await inner.setDesired(service, count);
+        await around(() => inner.setDesired(service, count), updates.length);
         updates.push({ count, ok: true, atMs: Date.now() });
       } catch (error) {
         updates.push({ count, ok: false, atMs: Date.now() });
@@ -122,6 +122,21 @@ export function recordingCapacity(inner: ServiceCapacity, beforeUpdate?: () => P
     },
   };
   return { capacity, updates };
+}
+
+function aroundSaves(store: StateStore<unknown>, around: AroundCall | undefined): StateStore<unknown> {
+  if (around === undefined) return store;
+  let saves = 0;
+  return {
+    load: (target) => store.load(target),
+    save: async (target, state, expected) => {
+      let version = 0;
+      await around(async () => {
+        version = await store.save(target, state, expected);
+      }, saves++);
+      return version;
+    },
+  };
 }
 
 /** The real CloudWatch sink, keeping what each publish delivered (a failed one delivers nothing now). */
@@ -176,6 +191,9 @@ export const faultPolicy = {
   settleTimeoutSeconds: 0.001,
 };
 
+/** Runs a call (the n-th of its kind, from 0) inside whatever the scenario puts around it, e.g. a toxic. */
+export type AroundCall = (call: () => Promise<void>, n: number) => Promise<void>;
+
 /** One scaler target wired through the proxies: the real adapters, recorded. */
 export interface FaultyScaler {
   readonly config: ScalerConfig;
@@ -199,7 +217,12 @@ export async function faultyScaler(
     readonly namespace: string;
     readonly lag?: number;
     readonly reader?: (brokers: string) => OffsetReader;
-    readonly beforeUpdate?: () => Promise<void>;
+    /** Around each UpdateService. */
+    readonly aroundUpdate?: AroundCall;
+    /** Around each state save (the claim, then the outcome). */
+    readonly aroundSave?: AroundCall;
+    /** The ECS client's HTTP handler (a test double for faults moto cannot show: throttling, 5xx). */
+    readonly ecsRequestHandler?: NonNullable<ConstructorParameters<typeof ECSClient>[0]>['requestHandler'];
     readonly deadline?: () => number;
   },
 ): Promise<FaultyScaler> {
@@ -210,10 +233,12 @@ export async function faultyScaler(
   const service = await createConsumerService(directEcs, { service: 'billing', desiredCount: 1 });
   await directEcs.send(new UpdateServiceCommand({ ...service, desiredCount: 1 }));
   const { topic, group } = await backlogOn(env.directBrokers, options.lag ?? 300);
-  const recorded = recordingCapacity(
-    new EcsServiceCapacity(new ECSClient({ ...awsClientConfig(env.ecs.url), ...aws })),
-    options.beforeUpdate,
-  );
+  const ecs = new ECSClient({
+    ...awsClientConfig(env.ecs.url),
+    ...aws,
+    ...(options.ecsRequestHandler === undefined ? {} : { requestHandler: options.ecsRequestHandler }),
+  });
+  const recorded = recordingCapacity(new EcsServiceCapacity(ecs), options.aroundUpdate);
   const metrics = recordingSink(
     new CloudWatchMetricsSink(
       new CloudWatchClient({ ...awsClientConfig(env.cloudwatch.url), ...aws }),
@@ -231,10 +256,13 @@ export async function faultyScaler(
   const deps: TickDependencies = {
     reader,
     capacity: recorded.capacity,
-    store: new DynamoDbStateStore<unknown>(new DynamoDBClient({ ...awsClientConfig(env.dynamodb.url), ...aws }), {
-      table,
-      now: () => Date.now(),
-    }),
+    store: aroundSaves(
+      new DynamoDbStateStore<unknown>(new DynamoDBClient({ ...awsClientConfig(env.dynamodb.url), ...aws }), {
+        table,
+        now: () => Date.now(),
+      }),
+      options.aroundSave,
+    ),
     metrics: metrics.sink,
     clock: { now: () => Date.now() },
     logger,
@@ -328,16 +356,27 @@ export function faultRow(
       !deliveredFor(scaler, report).some((m) => abnormalMetrics.has(m.name) && m.value > 0),
   ).length;
   const after = reports.slice(fault.faultTicks);
-  const firstNormal = after.findIndex((report) => !abnormal(report));
+  const troubled = (report: TickReport): boolean => abnormal(report) || annotated(scaler, report).includes(' [');
+  const firstNormal = after.findIndex((report) => !troubled(report));
+  const touched = reports.slice(0, fault.faultTicks).some(troubled);
   return {
     fault: fault.fault,
     injected: fault.injected,
-    outcomes: reports.map(outcomeOf).join(' -> '),
+    outcomes: reports.map((report) => annotated(scaler, report)).join(' -> '),
     actions: ok.length,
     wrongActions: scaleIns + Math.max(0, ok.length - 1),
     silentFailures: silent,
-    ticksToRecover: firstNormal < 0 ? Infinity : firstNormal + 1,
+    ticksToRecover: !touched ? 0 : firstNormal < 0 ? Infinity : firstNormal + 1,
   };
+}
+
+/** A tick's outcome with the metrics that reported a problem, e.g. `failed(lag-threshold) [ScalingFailures]`. */
+function annotated(scaler: FaultyScaler, report: TickReport): string {
+  const names = deliveredFor(scaler, report)
+    .filter((m) => abnormalMetrics.has(m.name) && m.value > 0)
+    .map((m) => m.name);
+  const unique = [...new Set(names)];
+  return unique.length === 0 ? outcomeOf(report) : `${outcomeOf(report)} [${unique.join(', ')}]`;
 }
 
 /** Prints the rows as the README's markdown table. */

@@ -61,6 +61,8 @@ export function synthScalerStack(options: {
   const fn = scaler.node.findChild('Tick') as lambda.Function;
   fn.addEnvironment('AWS_ENDPOINT_URL_ECS', options.moto);
   fn.addEnvironment('AWS_ENDPOINT_URL_DYNAMODB', options.moto);
+  // LocalStack community has no Application Auto Scaling (the tick looks for other autoscalers there).
+  fn.addEnvironment('AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING', options.moto);
   const assembly = app.synth();
   const artifact = assembly.getStackByName(options.stackName);
   const template = replaceStateTable(

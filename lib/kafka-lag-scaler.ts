@@ -97,6 +97,14 @@ export interface KafkaLagScalerProps {
    */
   readonly memorySize?: number;
   /**
+   * Executions reserved for the function, so that it runs (and can scale out) when other functions
+   * use up the account's concurrency. Overlapping ticks are safe either way: the state table lets only
+   * one of them act on a target. Reserving needs the account's unreserved concurrency to stay at 10 or
+   * more afterwards, which accounts with the initial limit of 10 cannot do; 2 is enough in production.
+   * @default - none: the function draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * Timeout of the function.
    * @default - 60 seconds; the schedule interval (at least 60 seconds) when pollIntervalSeconds > 0
    */
@@ -241,6 +249,11 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? defaultTimeout(this.config.pollIntervalSeconds, this.schedule),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      // Lambda's own async retries (2 by default) would run a failed tick again up to minutes later, on
+      // stale data and behind the schedule; the next scheduled tick replaces it instead.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
       role,
       logGroup,
       environment: this.functionEnvironment(props),
@@ -488,6 +501,12 @@ function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Durati
   if (scheduleSeconds < 60 || scheduleSeconds % 60 !== 0) {
     problems.push(
       `schedule: must be a whole number of minutes (EventBridge rates); got ${schedule.toHumanString()}. For sub-minute reaction keep Duration.minutes(1) and set pollIntervalSeconds (e.g. 30)`,
+    );
+  }
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
+    problems.push(
+      `reservedConcurrentExecutions: ${reserved} is not a whole number of at least 1 (0 would stop every tick); leave it out to reserve none`,
     );
   }
   if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {

@@ -216,8 +216,20 @@ describe('KafkaLagScaler schedule', () => {
     minimal.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
   });
 
-  it('sets no reserved concurrency (the state table serialises overlapping ticks)', () => {
+  it('turns off Lambda’s own async retries: a failed tick is replaced by the next scheduled one', () => {
+    full.template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    full.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ScalerTick') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
+  it('reserves no concurrency by default, and what reservedConcurrentExecutions says', () => {
     expect(fn(full.template).ReservedConcurrentExecutions).toBeUndefined();
+    const { template } = minimalStack({ reservedConcurrentExecutions: 2 });
+    expect(fn(template).ReservedConcurrentExecutions).toBe(2);
   });
 });
 

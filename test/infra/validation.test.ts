@@ -79,6 +79,11 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     ],
     ['a poll interval over 50 s', { ...valid, pollIntervalSeconds: 90 }, /pollIntervalSeconds: /],
     [
+      'no reserved executions',
+      { ...valid, reservedConcurrentExecutions: 0 },
+      /reservedConcurrentExecutions: 0 is not a whole number of at least 1 \(0 would stop every tick\)/,
+    ],
+    [
       'subnets without a VPC',
       { ...valid, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } },
       /vpcSubnets\/securityGroups: only apply with vpc/,

@@ -125,6 +125,12 @@ export interface KafkaLagScalerProps {
    */
   readonly stateTableRemovalPolicy?: RemovalPolicy;
   /**
+   * DynamoDB deletion protection on the state table: DeleteTable is refused until it is turned off.
+   * Must be false with RemovalPolicy.DESTROY (the stack could not delete the table).
+   * @default - true, unless stateTableRemovalPolicy is RemovalPolicy.DESTROY
+   */
+  readonly stateTableDeletionProtection?: boolean;
+  /**
    * Topic for alarm and OK notifications.
    * @default - a topic encrypted with a new KMS key (TLS-only publishing)
    */
@@ -230,6 +236,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.stateTableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      deletionProtection: props.stateTableDeletionProtection ?? props.stateTableRemovalPolicy !== RemovalPolicy.DESTROY,
     });
   }
 
@@ -467,7 +474,26 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
       description: 'Kafka lag autoscaler alarm topic',
       enableKeyRotation: true,
     });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Only CloudWatch alarms of this account, so the service principal cannot be used on another's behalf.
+    const stack = Stack.of(this);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
     return topic;
   }
@@ -507,6 +533,11 @@ function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Durati
   if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
     problems.push(
       `reservedConcurrentExecutions: ${reserved} is not a whole number of at least 1 (0 would stop every tick); leave it out to reserve none`,
+    );
+  }
+  if (props.stateTableDeletionProtection === true && props.stateTableRemovalPolicy === RemovalPolicy.DESTROY) {
+    problems.push(
+      'stateTableDeletionProtection: true with stateTableRemovalPolicy DESTROY cannot work (the stack could not delete the table); drop one of them',
     );
   }
   if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {

@@ -245,14 +245,18 @@ describe('KafkaLagScaler state table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
       },
     });
     const table = onlyResource(full.template, 'AWS::DynamoDB::Table').Properties;
     expect(table.TableName).toBeUndefined();
   });
 
-  it('follows the removal policy prop', () => {
+  it('follows the removal policy prop (no deletion protection with DESTROY) and the deletion protection prop', () => {
     minimal.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    expect(onlyResource(minimal.template, 'AWS::DynamoDB::Table').Properties.DeletionProtectionEnabled).toBe(false);
+    const { template } = minimalStack({ stateTableDeletionProtection: false });
+    expect(onlyResource(template, 'AWS::DynamoDB::Table').Properties.DeletionProtectionEnabled).toBe(false);
   });
 });
 
@@ -501,7 +505,7 @@ describe('KafkaLagScaler alarms', () => {
     }
   });
 
-  it('creates an encrypted, TLS-only topic whose key CloudWatch may use', () => {
+  it('creates an encrypted, TLS-only topic whose key only this account’s CloudWatch alarms may use', () => {
     full.template.resourceCountIs('AWS::SNS::Topic', 1);
     full.template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScalerAlarmTopicKey'), 'Arn'] },
@@ -513,6 +517,25 @@ describe('KafkaLagScaler alarms', () => {
           Match.objectLike({
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:*',
+                    ],
+                  ],
+                },
+              },
+            },
           }),
         ]),
       },

@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,11 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       /schedule: must be a whole number of minutes .* set pollIntervalSeconds \(e\.g\. 30\)/,
     ],
     ['a poll interval over 50 s', { ...valid, pollIntervalSeconds: 90 }, /pollIntervalSeconds: /],
+    [
+      'deletion protection on a table the stack would delete',
+      { ...valid, stateTableRemovalPolicy: RemovalPolicy.DESTROY, stateTableDeletionProtection: true },
+      /stateTableDeletionProtection: true with stateTableRemovalPolicy DESTROY cannot work/,
+    ],
     [
       'no reserved executions',
       { ...valid, reservedConcurrentExecutions: 0 },

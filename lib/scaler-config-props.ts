@@ -143,6 +143,15 @@ export function configFromProps(
   props: ConfigProps,
 ): { ok: true; config: ScalerConfig } | { ok: false; problems: string[] } {
   const raw = rawConfig(props);
+  const tokens = unresolvedTokens(raw).filter(({ path }) => !tokenAllowed(path));
+  if (tokens.length > 0) {
+    return {
+      ok: false,
+      problems: tokens.map(({ path, value }) =>
+        formatProblem({ path, message: tokenMessage(value) }, { label: (at) => propPath(at, props) }),
+      ),
+    };
+  }
   // Brokers that are tokens cannot be checked now; validate a placeholder and put the token back.
   const checkable = {
     ...raw,
@@ -163,6 +172,36 @@ export function configFromProps(
   }
 }
 
+/** Every deploy-time token in the raw configuration, with its path (strings and encoded numbers). */
+function unresolvedTokens(
+  value: unknown,
+  path: readonly PropertyKey[] = [],
+): { path: PropertyKey[]; value: unknown }[] {
+  if (Token.isUnresolved(value)) return [{ path: [...path], value }];
+  if (Array.isArray(value)) return value.flatMap((item, index) => unresolvedTokens(item, [...path, index]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([key, item]) => unresolvedTokens(item, [...path, key]));
+  }
+  return [];
+}
+
+/**
+ * Where a deploy-time token can stand: values only the deployment knows and the Lambda takes as they
+ * are (brokers, the secret, the region, a CDK service's names). Everything else is validated and acted
+ * on at synth (alarm ids, IAM resources, the policy), so it must be a literal.
+ */
+function tokenAllowed(path: readonly PropertyKey[]): boolean {
+  const [first, second, third] = path;
+  if (first === 'kafka')
+    return second === 'brokers' || (second === 'auth' && (third === 'secretArn' || third === 'region'));
+  return first === 'targets' && third === 'service';
+}
+
+function tokenMessage(value: unknown): string {
+  const kind = typeof value === 'number' ? 'number' : 'string';
+  return `is a deploy-time token (a CfnParameter, an import or another construct's attribute), but the scaler's configuration is checked and fixed at synth; give a literal ${kind} instead (one per environment can come from context: this.node.tryGetContext('...'))`;
+}
+
 /** `['targets', 0, 'policy', 'minTasks']` -> `targets[0] (group 'billing').policy.minTasks`: the props' own names. */
 function propPath(path: readonly PropertyKey[], props: ConfigProps): string {
   const [first, second, ...rest] = path;
@@ -170,7 +209,8 @@ function propPath(path: readonly PropertyKey[], props: ConfigProps): string {
   if (first === 'targets' && typeof second === 'number') {
     const group = props.targets[second]?.consumerGroup;
     const renamed = rest[0] === 'group' ? ['consumerGroup', ...rest.slice(1)] : rest;
-    const target = `targets[${second}]${group === undefined ? '' : ` (group '${group}')`}`;
+    const named = group !== undefined && !Token.isUnresolved(group);
+    const target = `targets[${second}]${named ? ` (group '${group}')` : ''}`;
     return [target, ...renamed.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))]
       .join('.')
       .replace(/\.\[/g, '[');

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { formatPath, formatSchemaError } from '#domain/config/schema-issues';
-import { emptyPolicyMemory, type PolicyMemory, type ScalingDecision } from '#domain/policy/input';
+import { emptyPolicyMemory, type PolicyMemory, type ScalingDecision } from '../domain/policy';
 
 /** The version of the state this scaler writes. */
 export const TARGET_STATE_SCHEMA = 2;

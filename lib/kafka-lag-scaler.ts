@@ -308,6 +308,14 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
         conditions: { StringEquals: { 'cloudwatch:namespace': this.config.metricsNamespace } },
       }),
     );
+    // Other autoscalers on the services are looked for (reported, never changed); these read-only
+    // actions have no resource-level permissions.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'],
+        resources: ['*'],
+      }),
+    );
     this.grantKafkaAuth(role, props);
     if (!props.vpc) return;
     // Lambda attaches to the VPC with the function's role; these actions have no resource-level scope.
@@ -504,6 +512,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'cloudwatch:PutMetricData has no resource-level permissions; it is limited by the cloudwatch:namespace condition instead.' +
+        ' application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (read only) have none either.' +
         (inVpc
           ? ' The EC2 network-interface actions Lambda needs to join the VPC do not support resource-level permissions.'
           : ''),

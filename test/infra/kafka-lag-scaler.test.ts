@@ -261,7 +261,7 @@ describe('KafkaLagScaler state table', () => {
 });
 
 describe('KafkaLagScaler IAM', () => {
-  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, the secret, VPC networking', () => {
+  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, reading other autoscalers, the secret, VPC networking', () => {
     const pharmacyArn = {
       'Fn::Join': [
         '',
@@ -309,7 +309,10 @@ describe('KafkaLagScaler IAM', () => {
         },
         {
           Effect: 'Allow',
+          // Read-only actions without resource-level permissions, merged into one statement by CDK.
           Action: [
+            'application-autoscaling:DescribeScalableTargets',
+            'application-autoscaling:DescribeScalingPolicies',
             'ec2:CreateNetworkInterface',
             'ec2:DescribeNetworkInterfaces',
             'ec2:DescribeSubnets',

@@ -424,6 +424,22 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
   metricScalerErrors(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricScalerErrors(target, options);
   }
+  /** Failed UpdateService calls of a target. */
+  metricScalingFailures(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricScalingFailures(target, options);
+  }
+  /** Ticks in which another invocation held a target's claim. */
+  metricStateConflicts(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricStateConflicts(target, options);
+  }
+  /** A target's stored state found unreadable or foreign and replaced. */
+  metricStateReset(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricStateReset(target, options);
+  }
+  /** Other autoscalers (Application Auto Scaling) on a target's service. */
+  metricConflictingScalers(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricConflictingScalers(target, options);
+  }
   /** Duration of a tick over all targets, in milliseconds. */
   metricTickDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricTickDuration(options);

@@ -57,6 +57,18 @@ export interface ScalerAlarmsProps {
    * @default threshold 0, 1 period
    */
   readonly offsetsLost?: ScalerAlarmOptions;
+  /**
+   * ConflictingScalers >= threshold: the service is also registered with Application Auto Scaling,
+   * and both set its desired count (the alarm says how to hand the service to the scaler).
+   * @default threshold 1, 1 period
+   */
+  readonly conflictingScalers?: ScalerAlarmOptions;
+  /**
+   * StateConflicts >= threshold in every period: another invocation holds the target's claim tick
+   * after tick, so this target is not acted on.
+   * @default threshold 1, 3 periods
+   */
+  readonly stateConflicts?: ScalerAlarmOptions;
 }
 
 /** The alarm names of {@link ScalerAlarmsProps}. */
@@ -68,6 +80,8 @@ const ALARM_KINDS: readonly ScalerAlarmKind[] = [
   'scalerErrors',
   'atMaxTasksLagGrowing',
   'offsetsLost',
+  'conflictingScalers',
+  'stateConflicts',
 ];
 
 /** Everything an alarm needs to know about its target. */
@@ -96,6 +110,8 @@ const defaults = (target: AlarmTarget): Record<ScalerAlarmKind, { threshold: num
   scalerErrors: { threshold: 1, evaluationPeriods: 3 },
   atMaxTasksLagGrowing: { threshold: 1, evaluationPeriods: 5 },
   offsetsLost: { threshold: 0, evaluationPeriods: 1 },
+  conflictingScalers: { threshold: 1, evaluationPeriods: 1 },
+  stateConflicts: { threshold: 1, evaluationPeriods: 3 },
 });
 
 /** An alarm's settings after merging: the layers in order, then the defaults; field by field. */
@@ -182,12 +198,7 @@ export class TargetAlarms extends Construct {
     super(scope, id);
     const { target, metrics } = props;
     const action = new cw_actions.SnsAction(props.topic);
-    const add = (
-      kind: ScalerAlarmKind,
-      metric: cloudwatch.IMetric,
-      comparisonOperator: cloudwatch.ComparisonOperator,
-      description: (threshold: number) => string,
-    ): void => {
+    const add: AddAlarm = (kind, metric, comparisonOperator, description) => {
       const resolved = resolveAlarm(kind, target, props.layers);
       if (!resolved.enabled) return;
       const alarm = new cloudwatch.Alarm(this, kind, {
@@ -250,7 +261,33 @@ export class TargetAlarms extends Construct {
       gt,
       (t) => `more than ${t} records were deleted by retention before the group consumed them`,
     );
+    addOutcomeAlarms(add, metrics, target);
   }
+}
+
+type AddAlarm = (
+  kind: ScalerAlarmKind,
+  metric: cloudwatch.IMetric,
+  comparisonOperator: cloudwatch.ComparisonOperator,
+  description: (threshold: number) => string,
+) => void;
+
+/** Alarms on the tick's outcomes for a target: another autoscaler on its service, claims it never gets. */
+function addOutcomeAlarms(add: AddAlarm, metrics: ScalerMetricFactory, target: AlarmTarget): void {
+  const gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+  add(
+    'conflictingScalers',
+    metrics.metricConflictingScalers(target.id),
+    gte,
+    () =>
+      'the ECS service is also registered with Application Auto Scaling and both set its desired count; deregister the scalable target (see the warning in the function logs) to hand the service to the scaler',
+  );
+  add(
+    'stateConflicts',
+    metrics.metricStateConflicts(target.id),
+    gte,
+    () => 'another invocation holds this target every tick, so it is not scaled (see the function logs)',
+  );
 }
 
 /** Alarm raised when no tick completes: the function is not running, fails at start, or cannot publish. */

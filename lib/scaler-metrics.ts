@@ -94,6 +94,26 @@ export class ScalerMetricFactory {
     return this.targetMetric(ScalerMetricName.SCALER_ERRORS, target, 'Sum', options);
   }
 
+  /** UpdateService calls that failed (recorded as failed, decided again next tick). @default statistic Sum */
+  metricScalingFailures(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.SCALING_FAILURES, target, 'Sum', options);
+  }
+
+  /** Ticks in which another invocation held the target's claim. @default statistic Sum */
+  metricStateConflicts(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.STATE_CONFLICTS, target, 'Sum', options);
+  }
+
+  /** Stored states found unreadable or foreign and replaced. @default statistic Sum */
+  metricStateReset(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.STATE_RESET, target, 'Sum', options);
+  }
+
+  /** Application Auto Scaling scalable targets on the target's service. @default statistic Maximum */
+  metricConflictingScalers(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.CONFLICTING_SCALERS, target, 'Maximum', options);
+  }
+
   /** Duration of a tick over all targets, in milliseconds. @default statistic Maximum */
   metricTickDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(ScalerMetricName.TICK_DURATION, {}, { statistic: 'Maximum', ...options });

@@ -405,8 +405,8 @@ describe('KafkaLagScaler alarms', () => {
   const topicRef = () => resolve(full.scaler.alarmTopic.topicArn);
 
   it('creates the default alarms per target, minus the disabled one, plus ticks missing', () => {
-    // billing: 4 (offsetsLost disabled), pharmacy-main: 5, ticksMissing: 1
-    expect(alarms(full.template)).toHaveLength(10);
+    // billing: 6 (offsetsLost disabled), pharmacy-main: 7, ticksMissing: 1
+    expect(alarms(full.template)).toHaveLength(14);
     expect(alarms(full.template).filter((a) => a.MetricName === 'OffsetsLost')).toHaveLength(1);
   });
 
@@ -478,6 +478,25 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
+  it('another autoscaler on the service: ConflictingScalers >= 1 in one period; conflicts: StateConflicts >= 1 for 3', () => {
+    expect(alarmOn(full.template, 'ConflictingScalers', 'billing')).toMatchObject({
+      Dimensions: [{ Name: 'Target', Value: 'billing' }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: matching(/deregister the scalable target/),
+    });
+    expect(alarmOn(full.template, 'StateConflicts', 'pharmacy-main')).toMatchObject({
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('ticks missing: fewer than one TickDuration sample for 3 periods, missing data breaching', () => {
     expect(alarms(full.template).find((a) => a.MetricName === 'TickDuration')).toMatchObject({
       Statistic: 'SampleCount',
@@ -492,8 +511,10 @@ describe('KafkaLagScaler alarms', () => {
     expect(Object.keys(full.scaler.targetAlarms)).toEqual(['billing', 'pharmacy-main']);
     expect(Object.keys(full.scaler.targetAlarms.billing ?? {}).sort()).toEqual([
       'atMaxTasksLagGrowing',
+      'conflictingScalers',
       'healthError',
       'scalerErrors',
+      'stateConflicts',
       'timeLag',
     ]);
     expect(full.scaler.ticksMissingAlarm).toBeDefined();
@@ -555,7 +576,7 @@ describe('KafkaLagScaler alarms', () => {
   it('uses a given topic and creates none; alarms disabled by props are absent', () => {
     minimal.template.resourceCountIs('AWS::SNS::Topic', 0);
     const all = alarms(minimal.template);
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(7);
     for (const alarm of all) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:oncall']);
     expect(all.find((a) => a.MetricName === 'ScalerErrors')).toMatchObject({ Period: 120, Namespace: 'Hospital/Lag' });
   });

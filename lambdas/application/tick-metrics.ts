@@ -79,8 +79,10 @@ export interface ScalerFacts {
   readonly acted?: boolean;
   /** The tick failed for this target, or its data was missing (ScalerErrors); absent on a conflict. */
   readonly error?: boolean;
-  /** An action failed (this tick's, or one an earlier invocation left pending). */
+  /** This tick's action failed. */
   readonly failed?: boolean;
+  /** An action an earlier invocation left pending turned out to have failed (known only now). */
+  readonly failedEarlier?: boolean;
   /** The action's outcome could not be saved (the next tick settles it). */
   readonly unrecorded?: boolean;
   /** Another invocation held the claim. */
@@ -108,7 +110,7 @@ export function scalerMetrics(target: string, facts: ScalerFacts, timestampMs: n
   const out: MetricDatum[] = [];
   if (facts.error !== undefined || facts.failed || facts.unrecorded)
     out.push(metric(M.SCALER_ERRORS, facts.error || facts.failed || facts.unrecorded ? 1 : 0));
-  if (facts.failed) out.push(metric(M.SCALING_FAILURES, 1));
+  if (facts.failed || facts.failedEarlier) out.push(metric(M.SCALING_FAILURES, 1));
   if (facts.conflict) out.push(metric(M.STATE_CONFLICTS, 1));
   if (facts.reset) out.push(metric(M.STATE_RESET, 1));
   if (facts.conflictingScalers !== undefined) out.push(metric(M.CONFLICTING_SCALERS, facts.conflictingScalers));

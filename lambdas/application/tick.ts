@@ -348,7 +348,8 @@ async function decideAndAct(step: DecisionStep, deps: TickDependencies): Promise
       service,
       decision: decided.decision,
       acted: action?.ok === true,
-      failed: action?.ok === false || failedEarlier,
+      failed: action?.ok === false,
+      failedEarlier,
       unrecorded: action !== undefined && !action.recorded,
     },
   };

@@ -356,7 +356,12 @@ export function faultRow(
       !deliveredFor(scaler, report).some((m) => abnormalMetrics.has(m.name) && m.value > 0),
   ).length;
   const after = reports.slice(fault.faultTicks);
-  const troubled = (report: TickReport): boolean => abnormal(report) || annotated(scaler, report).includes(' [');
+  // A tick that reports an earlier invocation's failure (ScalingFailures alone) and acts is a recovered one.
+  const troubled = (report: TickReport): boolean =>
+    abnormal(report) ||
+    deliveredFor(scaler, report).some(
+      (m) => m.name !== 'ScalingFailures' && abnormalMetrics.has(m.name) && m.value > 0,
+    );
   const firstNormal = after.findIndex((report) => !troubled(report));
   const touched = reports.slice(0, fault.faultTicks).some(troubled);
   return {

@@ -59,7 +59,7 @@ export default tseslint.config(
   },
   {
     // Functions short enough to read at once, in everything that runs (tests and tools may be longer).
-    files: ['{lambdas,simulator,local,lib,bin,consumer}/**/*.ts'],
+    files: ['{lambdas,simulator,local,lib,bin,consumer,example}/**/*.ts'],
     rules: {
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true }],
     },

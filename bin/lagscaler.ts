@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerLag } from './commands/lag';
 import { registerSimulate } from './commands/simulate';
 import { registerRun } from './commands/run';
+import { registerTraces } from './commands/traces';
 import { describeError } from '#domain/errors';
 
 /** The command line: one subcommand per file in bin/commands/, each registered here. */
@@ -14,6 +15,7 @@ const program = new Command('lagscaler')
 registerLag(program);
 registerSimulate(program);
 registerRun(program);
+registerTraces(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // commander has already printed usage errors and help; anything else is ours to explain.

@@ -1,5 +1,9 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { formatProblem, schemaProblems } from '../lambdas/domain/config/schema-issues';
+import { ConfigError } from './errors';
+
+export { ConfigError } from './errors';
 
 /** The hospital departments that each run a consumer group on `patient-checkout`. */
 export const departments = ['billing', 'housekeeping', 'pharmacy'] as const;
@@ -20,16 +24,6 @@ export const commitStrategies = [
 ] as const;
 /** One of {@link commitStrategies}. */
 export type CommitStrategyName = (typeof commitStrategies)[number];
-
-/** A configuration that cannot run; the message names each bad field, its value and the fix. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`invalid consumer configuration:\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
 
 interface FieldSource {
   readonly env: string;
@@ -61,10 +55,10 @@ const sources = {
     help: 'simulated work per record in ms (0-60000)',
   },
   outputTopic: { env: 'OUTPUT_TOPIC', flag: '--output-topic', help: 'where the transactional strategy writes results' },
-  transactionalId: {
-    env: 'TRANSACTIONAL_ID',
-    flag: '--transactional-id',
-    help: 'stable per task slot so a restart fences its predecessor (default group-host-pid)',
+  transactionalIdPrefix: {
+    env: 'TRANSACTIONAL_ID_PREFIX',
+    flag: '--transactional-id-prefix',
+    help: 'prefix of the per-partition transactional ids <prefix>-<topic>-<partition> (default: the group)',
   },
   transactionTimeoutMs: {
     env: 'TRANSACTION_TIMEOUT_MS',
@@ -129,7 +123,10 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,249}$/)
       .optional(),
-    transactionalId: z.string().min(1).optional(),
+    transactionalIdPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')
+      .optional(),
     transactionTimeoutMs: integer(1000, 900_000).default(30_000),
     sessionTimeoutMs: integer(6000, 300_000).default(30_000),
     heartbeatIntervalMs: integer(100, 100_000).default(3000),
@@ -181,7 +178,8 @@ export interface ConsumerConfig {
   readonly asyncMaxUncommitted: number;
   readonly processingTimeMs: number;
   readonly outputTopic: string | undefined;
-  readonly transactionalId: string | undefined;
+  /** Transactional ids are `<prefix>-<topic>-<partition>`: one producer per input partition, so a partition's new owner fences the old one. */
+  readonly transactionalIdPrefix: string;
   readonly transactionTimeoutMs: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -219,14 +217,22 @@ export function parseConfig(raw: RawConfig): ConsumerConfig {
   const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const field = String(issue.path[0] ?? '');
-      const source = field in sources ? sources[field as Field] : undefined;
-      const where = source ? `${source.env} / ${source.flag}` : field || 'config';
+    const sourceOf = (path: readonly PropertyKey[]) => {
+      const field = String(path[0] ?? '');
+      return { field, source: field in sources ? sources[field as Field] : undefined };
+    };
+    const label = (path: readonly PropertyKey[]): string => {
+      const { field, source } = sourceOf(path);
+      return source ? `${source.env} / ${source.flag}` : field || 'config';
+    };
+    const words = (issue: z.core.$ZodIssue): string => {
+      const { field, source } = sourceOf(issue.path);
       const fix = source ? ` Fix: set ${source.env} or ${source.flag} to ${source.help}.` : '';
-      return `${where}: ${explain(issue, present[field])} (got ${describeValue(present[field])}).${fix}`;
-    });
-    throw new ConfigError(problems);
+      return `${explain(issue, present[field])} (got ${describeValue(present[field])}).${fix}`;
+    };
+    throw new ConfigError(
+      schemaProblems(result.error, undefined, words).map((problem) => formatProblem(problem, { label })),
+    );
   }
   const config = result.data;
   return {
@@ -234,7 +240,7 @@ export function parseConfig(raw: RawConfig): ConsumerConfig {
     group: config.group ?? config.department,
     asyncMaxUncommitted: config.asyncMaxUncommitted ?? config.batchSize * 3,
     outputTopic: config.outputTopic,
-    transactionalId: config.transactionalId,
+    transactionalIdPrefix: config.transactionalIdPrefix ?? config.group ?? config.department,
     processedIdsFile: config.processedIdsFile,
   };
 }

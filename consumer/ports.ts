@@ -26,13 +26,7 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
-/** Raised by {@link FetchedBatch.heartbeat} when the group rebalances: this member's partitions are being revoked. */
-export class RebalanceSignal extends Error {
-  override name = 'RebalanceSignal';
-  constructor(options: { cause: unknown }) {
-    super('the group is rebalancing; partitions are being revoked', options);
-  }
-}
+export { ProducerFencedError, RebalanceSignal } from './errors';
 
 /** The records of one partition handed to the service, and what it may do while holding them. */
 export interface FetchedBatch {
@@ -45,8 +39,10 @@ export interface FetchedBatch {
   commit(offsets: readonly PartitionOffset[]): Promise<void>;
   /** Commits everything marked processed if the auto-commit interval has passed. */
   commitIfDue(): Promise<void>;
-  /** Keeps the membership alive; throws {@link RebalanceSignal} when the partitions are being revoked. */
+  /** Keeps the membership alive; throws `RebalanceSignal` when the partitions are being revoked. */
   heartbeat(): Promise<void>;
+  /** The group's committed position of this partition as the coordinator has it now (undefined: none). */
+  committedOffset(): Promise<bigint | undefined>;
   /** True when the batch must not be processed further (the consumer is stopping or the partition was sought). */
   shouldStop(): boolean;
 }
@@ -70,6 +66,8 @@ export interface GroupRunOptions {
 export interface GroupConsumer {
   /** Joins the group and starts handing batches to `handle`, one at a time. */
   run(handle: (batch: FetchedBatch) => Promise<void>, options: GroupRunOptions, events: GroupEvents): Promise<void>;
+  /** Stop taking records at once: every batch from now on reports `shouldStop()` (no I/O; a signal handler calls it). */
+  requestStop(): void;
   /** Stops fetching, waits for the batch in flight to return, and leaves the group. */
   stop(): Promise<void>;
   disconnect(): Promise<void>;
@@ -81,7 +79,7 @@ export interface OutputRecord {
   readonly value: string;
 }
 
-/** An open Kafka transaction. */
+/** An open Kafka transaction. Each method throws `ProducerFencedError` once a newer producer took over its id. */
 export interface OutputTransaction {
   send(topic: string, records: readonly OutputRecord[]): Promise<void>;
   /** Adds the group's input positions to the transaction (they commit or abort with the output). */
@@ -90,9 +88,18 @@ export interface OutputTransaction {
   abort(): Promise<void>;
 }
 
-/** A transactional producer. */
+/** A transactional producer with one fixed transactional id. */
 export interface TransactionalProducer {
-  connect(): Promise<void>;
+  readonly transactionalId: string;
+  /**
+   * Connects and registers the id with the transaction coordinator (InitProducerId, a new epoch):
+   * every earlier producer with the same id is fenced, and its open transaction is aborted (or its
+   * commit completed) before this resolves.
+   */
+  init(): Promise<void>;
   transaction(): Promise<OutputTransaction>;
   disconnect(): Promise<void>;
 }
+
+/** Creates a transactional producer for one transactional id (the strategy keeps one per input partition). */
+export type TransactionalProducerFactory = (transactionalId: string) => TransactionalProducer;

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { ConsumerConfig } from './config';
-import type { GroupConsumer, InputRecord, PartitionOffset, TransactionalProducer } from './ports';
+import { describeError, ShutdownError } from './errors';
+import type { PartitionProducers } from './partition-producers';
+import type { GroupConsumer, GroupEvents, InputRecord, PartitionOffset } from './ports';
 import type { ProcessedLog, ProcessingResult, ProcessingStep } from './processing';
 import { ProgressTracker, startHealthServer, type ProgressSnapshot } from './progress';
 import { createStrategy, type CommitStrategy } from './strategies';
@@ -17,7 +19,8 @@ export interface ServiceLog {
 export interface ConsumerServiceDeps {
   readonly config: ConsumerConfig;
   readonly consumer: GroupConsumer;
-  readonly producer: TransactionalProducer | undefined;
+  /** The per-partition transactional producers (transactional strategy only). */
+  readonly producers: PartitionProducers | undefined;
   readonly step: ProcessingStep;
   readonly log: ServiceLog;
   readonly processedLog: ProcessedLog | undefined;
@@ -41,6 +44,8 @@ export class ConsumerService {
   private readonly strategy: CommitStrategy;
   private progressTimer: NodeJS.Timeout | undefined;
   private healthServer: Server | undefined;
+  private starting: Promise<void> | undefined;
+  private stopRequested = false;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(private readonly deps: ConsumerServiceDeps) {
@@ -55,7 +60,7 @@ export class ConsumerService {
         committed: (offsets) => this.tracker.committed(offsets),
         warn: (message, detail) => log.warn(message, detail),
       },
-      { asyncMaxUncommitted: config.asyncMaxUncommitted, outputTopic: config.outputTopic, producer: deps.producer },
+      { asyncMaxUncommitted: config.asyncMaxUncommitted, outputTopic: config.outputTopic, producers: deps.producers },
     );
   }
 
@@ -64,57 +69,73 @@ export class ConsumerService {
     return this.tracker.snapshot(false);
   }
 
-  /** Connects, joins the group and starts consuming; resolves once consumption has started. */
+  /**
+   * Connects, joins the group and starts consuming; resolves once consumption has started, or
+   * early when a shutdown was requested meanwhile (each step checks).
+   */
   async start(): Promise<void> {
-    const { config, log, consumer, producer } = this.deps;
+    this.starting ??= this.startSteps();
+    await this.starting;
+  }
+
+  private async startSteps(): Promise<void> {
+    const { config, log, consumer } = this.deps;
     if (config.strategy === 'unsafe-commit-before-process') {
       log.warn('UNSAFE strategy: offsets are committed before processing; a crash loses records (demo only)');
     }
-    if (config.healthPort > 0) {
+    if (config.healthPort > 0 && !this.stopRequested) {
       this.healthServer = await startHealthServer(config.healthPort, () => this.tracker.snapshot(false));
       log.info('health endpoint listening', { url: `http://127.0.0.1:${config.healthPort}/health` });
     }
-    if (config.progressIntervalMs > 0) {
+    if (config.progressIntervalMs > 0 && !this.stopRequested) {
       this.progressTimer = setInterval(() => this.logProgress('progress'), config.progressIntervalMs);
       this.progressTimer.unref();
     }
-    await producer?.connect();
+    if (this.stopRequested) return;
     await consumer.run(
       (batch) => this.strategy.handle(batch),
       { autoCommit: this.strategy.autoCommit, autoCommitIntervalMs: config.autoCommitIntervalMs },
-      {
-        onAssigned: (partitions) => {
-          this.tracker.assigned(partitions);
-          this.strategy.onAssigned(partitions);
-          this.logProgress('partitions assigned');
-        },
-        onRebalancing: () => {
-          this.tracker.rebalancing();
-          this.logProgress('group rebalancing: processed offsets committed, rejoining');
-        },
-        onCommitted: (offsets) => {
-          this.tracker.committed(offsets);
-          log.debug('offsets committed', { offsets: describePositions(offsets) });
-        },
-        onCrash: (error, willRestart) => {
-          log.error('consumer crashed', { error: error.message, willRestart });
-          if (!willRestart) {
-            this.tracker.state = 'failed';
-            this.deps.onFatal(error);
-          }
-        },
-      },
+      this.groupEvents(),
     );
-    this.logProgress('consumer started');
+    if (!this.stopRequested) this.logProgress('consumer started');
+  }
+
+  private groupEvents(): GroupEvents {
+    const { log } = this.deps;
+    return {
+      onAssigned: (partitions) => {
+        this.tracker.assigned(partitions);
+        this.strategy.onAssigned(partitions);
+        this.logProgress('partitions assigned');
+      },
+      onRebalancing: () => {
+        this.tracker.rebalancing();
+        this.logProgress('group rebalancing: processed offsets committed, rejoining');
+      },
+      onCommitted: (offsets) => {
+        this.tracker.committed(offsets);
+        log.debug('offsets committed', { offsets: describePositions(offsets) });
+      },
+      onCrash: (error, willRestart) => {
+        log.error('consumer crashed', { error: describeError(error), willRestart });
+        if (!willRestart) {
+          this.tracker.state = 'failed';
+          this.deps.onFatal(error);
+        }
+      },
+    };
   }
 
   /**
-   * Graceful shutdown: stop taking new records, let the record in flight finish, commit what was
-   * processed, leave the group (so the rebalance starts at once instead of after the session
-   * timeout) and close. Resolves `timed-out` if that takes longer than the configured bound.
+   * Graceful shutdown: stop taking new records at once, let the record in flight finish, commit
+   * what was processed, leave the group (so the rebalance starts at once instead of after the
+   * session timeout) and close. Safe at any point of the life cycle, start-up included; a second
+   * call joins the first. Resolves `timed-out` if that takes longer than the configured bound.
    */
   async shutdown(reason: string): Promise<ShutdownOutcome> {
     const { config, log } = this.deps;
+    this.stopRequested = true;
+    this.deps.consumer.requestStop();
     this.shutdownPromise ??= this.stopEverything(reason);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ShutdownOutcome>((resolve) => {
@@ -137,38 +158,49 @@ export class ConsumerService {
   }
 
   private async stopEverything(reason: string): Promise<void> {
-    const { log, consumer, producer, processedLog } = this.deps;
+    const { log, processedLog } = this.deps;
     const begun = Date.now();
+    // The phase the signal interrupted (starting, running, rebalancing), for the log and the tests.
+    const phase = this.tracker.state;
     this.tracker.state = 'stopping';
-    log.info('shutting down', { reason });
+    log.info('shutting down', { reason, phase });
     if (this.progressTimer) clearInterval(this.progressTimer);
-    // Order matters: background commits must land while this member still belongs to the group.
-    // Each step runs even if an earlier one failed: leaving the group matters most for the rebalance.
-    const steps: readonly [string, () => Promise<void> | void][] = [
+    // A start in progress is let finish rather than cut: kafkajs ignores stop() until its first
+    // join completed (and would then consume anyway). No record is processed meanwhile (requestStop).
+    await this.starting?.catch(() => undefined);
+    const failed: string[] = [];
+    for (const [what, step] of this.shutdownSteps()) {
+      try {
+        await step();
+      } catch (error) {
+        failed.push(what);
+        log.error(`shutdown: ${what} failed`, { error: describeError(error) });
+      }
+    }
+    processedLog?.close();
+    if (failed.length > 0) throw new ShutdownError(failed);
+    this.tracker.state = 'stopped';
+    this.logProgress('consumer stopped', { shutdownMs: Date.now() - begun, phase });
+  }
+
+  /**
+   * Order matters: background commits must land while this member still belongs to the group.
+   * Each step runs even if an earlier one failed: leaving the group matters most for the rebalance.
+   */
+  private shutdownSteps(): readonly (readonly [string, () => Promise<void> | void])[] {
+    const { consumer } = this.deps;
+    return [
       ['flush commits', () => this.strategy.drain()],
       ['stop and leave the group', () => consumer.stop()],
       ['flush commits after stop', () => this.strategy.drain()],
       ['disconnect consumer', () => consumer.disconnect()],
-      ['disconnect producer', () => producer?.disconnect()],
-      ['close processed-ids file', () => processedLog?.close()],
+      ['close transactional producers', () => this.strategy.close()],
       [
         'close health endpoint',
         () =>
           new Promise<void>((resolve) => (this.healthServer ? this.healthServer.close(() => resolve()) : resolve())),
       ],
     ];
-    let failed = false;
-    for (const [what, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failed = true;
-        log.error(`shutdown: ${what} failed`, { error: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    if (failed) throw new Error('graceful shutdown did not complete cleanly; see the errors above');
-    this.tracker.state = 'stopped';
-    this.logProgress('consumer stopped', { shutdownMs: Date.now() - begun });
   }
 
   private async process(record: InputRecord): Promise<ProcessingResult> {

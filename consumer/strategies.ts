@@ -1,13 +1,16 @@
 import { AsyncCommitQueue } from './async-commit-queue';
 import type { CommitStrategyName } from './config';
+import { AssignmentChangedError, asError, describeError, StrategySetupError } from './errors';
+import type { PartitionProducers } from './partition-producers';
 import {
+  ProducerFencedError,
   RebalanceSignal,
   type FetchedBatch,
   type InputRecord,
   type OutputRecord,
+  type OutputTransaction,
   type PartitionOffset,
   type TopicPartition,
-  type TransactionalProducer,
 } from './ports';
 import type { ProcessingResult } from './processing';
 
@@ -34,13 +37,16 @@ export interface CommitStrategy {
   onAssigned(partitions: readonly TopicPartition[]): void;
   /** Called while still a group member, before leaving: commit everything processed. */
   drain(): Promise<void>;
+  /** Releases what the strategy holds (transactional producers); called after the consumer stopped. */
+  close(): Promise<void>;
 }
 
 /** Settings the strategies take beyond the context. */
 export interface StrategyOptions {
   readonly asyncMaxUncommitted: number;
   readonly outputTopic: string | undefined;
-  readonly producer: TransactionalProducer | undefined;
+  /** The per-partition transactional producers (the transactional strategy only). */
+  readonly producers: PartitionProducers | undefined;
 }
 
 interface Progress {
@@ -79,6 +85,15 @@ abstract class ChunkedStrategy implements CommitStrategy {
 
   async drain(): Promise<void> {}
 
+  async close(): Promise<void> {}
+
+  /**
+   * Whether each record is marked processed (resolved in the client) as soon as its step returned.
+   * The transactional strategy marks a chunk only once its transaction committed: a resolved but
+   * aborted record would never be fetched again.
+   */
+  protected readonly marksEachRecord: boolean = true;
+
   protected abstract processChunk(batch: FetchedBatch, chunk: readonly InputRecord[]): Promise<void>;
 
   protected async afterBatch(_batch: FetchedBatch): Promise<void> {}
@@ -91,15 +106,15 @@ abstract class ChunkedStrategy implements CommitStrategy {
     batch: FetchedBatch,
     chunk: readonly InputRecord[],
     progress: Progress,
-    afterEach: (record: InputRecord) => Promise<void>,
+    afterEach: (record: InputRecord, result: ProcessingResult) => Promise<void> | void,
   ): Promise<RebalanceSignal | undefined> {
     for (const record of chunk) {
       if (batch.shouldStop()) return undefined;
-      await this.context.process(record);
-      batch.markProcessed(record.offset);
+      const result = await this.context.process(record);
+      if (this.marksEachRecord) batch.markProcessed(record.offset);
       progress.last = record;
       progress.count += 1;
-      await afterEach(record);
+      await afterEach(record, result);
       try {
         await batch.heartbeat();
       } catch (error) {
@@ -118,11 +133,28 @@ abstract class ChunkedStrategy implements CommitStrategy {
 class AutoCommitStrategy extends ChunkedStrategy {
   readonly name = 'auto';
   override readonly autoCommit = true;
+  /** The last record of the current batch that was processed. */
+  private processed: InputRecord | undefined;
+
+  override async handle(batch: FetchedBatch): Promise<void> {
+    this.processed = undefined;
+    await super.handle(batch);
+  }
 
   protected async processChunk(batch: FetchedBatch, chunk: readonly InputRecord[]): Promise<void> {
-    const revoked = await this.processRecords(batch, chunk, { last: undefined, count: 0 }, () => batch.commitIfDue());
+    const progress: Progress = { last: undefined, count: 0 };
+    const revoked = await this.processRecords(batch, chunk, progress, () => batch.commitIfDue());
+    this.processed = progress.last ?? this.processed;
     // kafkajs commits the processed offsets itself when it sees the rebalance.
     if (revoked) throw revoked;
+  }
+
+  /**
+   * Stopping: kafkajs does not commit after a batch that returned because the consumer stops (its
+   * loop has ended), so commit what this batch processed while still a member.
+   */
+  protected override async afterBatch(batch: FetchedBatch): Promise<void> {
+    if (batch.shouldStop() && this.processed) await batch.commit([nextPosition(this.processed)]);
   }
 }
 
@@ -161,7 +193,7 @@ class PerMessageStrategy extends ChunkedStrategy {
  * duplicates after a crash.
  */
 export class AsyncCommitter {
-  private readonly queue = new AsyncCommitQueue();
+  private queue = new AsyncCommitQueue();
   private send: ((offsets: readonly PartitionOffset[]) => Promise<void>) | undefined;
   private current: Promise<void> | undefined;
   private lastError: Error | undefined;
@@ -183,9 +215,16 @@ export class AsyncCommitter {
     this.pump();
   }
 
-  /** A new assignment: forget revoked partitions, and failures of the previous generation (they led to this rejoin). */
-  retainOnly(partitions: readonly TopicPartition[]): void {
-    this.queue.retainOnly(partitions);
+  /**
+   * A new assignment: forget every position of the previous generation, and its failures (they led
+   * to this rejoin). What was not committed before the rejoin is not committed after it, even for
+   * a partition this member kept: the client restarts from the committed position read at the
+   * join, and the partition may have had another owner meanwhile (this member expelled while
+   * stalled), whose newer commit an old position would rewind.
+   */
+  newGeneration(): void {
+    // A fresh queue: the answer to a commit still in flight lands in the old one and re-queues nothing.
+    this.queue = new AsyncCommitQueue();
     this.lastError = undefined;
   }
 
@@ -217,18 +256,19 @@ export class AsyncCommitter {
   private pump(): void {
     const send = this.send;
     if (this.current !== undefined || send === undefined) return;
-    const request = this.queue.next();
+    const queue = this.queue;
+    const request = queue.next();
     if (request === undefined) return;
     this.current = send(request.offsets).then(
       () => {
-        this.queue.acknowledge(request.sequence);
+        queue.acknowledge(request.sequence);
         this.current = undefined;
         this.pump();
       },
       (error: unknown) => {
         // Not retried here: the next offer or flush sends the newest position, which covers this one.
-        this.queue.fail(request.sequence);
-        this.lastError = error instanceof Error ? error : new Error(String(error));
+        queue.fail(request.sequence);
+        if (queue === this.queue) this.lastError = asError(error);
         this.current = undefined;
         this.onError(error);
       },
@@ -247,7 +287,7 @@ class AsyncStrategy extends ChunkedStrategy {
   ) {
     super(context);
     this.committer = new AsyncCommitter((error) =>
-      context.warn('async commit failed; the next commit covers it', { error: String(error) }),
+      context.warn('async commit failed; the next commit covers it', { error: describeError(error) }),
     );
   }
 
@@ -272,8 +312,8 @@ class AsyncStrategy extends ChunkedStrategy {
     if (batch.shouldStop()) await this.committer.flush();
   }
 
-  override onAssigned(partitions: readonly TopicPartition[]): void {
-    this.committer.retainOnly(partitions);
+  override onAssigned(_partitions: readonly TopicPartition[]): void {
+    this.committer.newGeneration();
   }
 
   override async drain(): Promise<void> {
@@ -311,45 +351,111 @@ class CommitBeforeProcessStrategy extends ChunkedStrategy {
 
 /**
  * `transactional`: each chunk's outputs and its input position are committed in one Kafka
- * transaction, so a read_committed reader of the output topic sees every input record exactly once.
+ * transaction by the producer of the chunk's input partition, so a read_committed reader of the
+ * output topic sees every input record exactly once, even when a member that lost its partitions
+ * (expelled while stalled: a zombie) keeps processing them: the new owner's claim fenced it.
  */
 class TransactionalStrategy extends ChunkedStrategy {
   readonly name = 'transactional';
+  protected override readonly marksEachRecord = false;
 
   constructor(
     context: StrategyContext,
-    private readonly producer: TransactionalProducer,
+    private readonly producers: PartitionProducers,
     private readonly outputTopic: string,
   ) {
     super(context);
   }
 
-  protected async processChunk(batch: FetchedBatch, chunk: readonly InputRecord[]): Promise<void> {
+  override async handle(batch: FetchedBatch): Promise<void> {
     if (batch.shouldStop()) return;
-    const transaction = await this.producer.transaction();
-    const outputs: OutputRecord[] = [];
-    let last: InputRecord | undefined;
-    try {
-      for (const record of chunk) {
-        if (last !== undefined && batch.shouldStop()) break;
-        const { output } = await this.context.process(record);
-        if (output) outputs.push(output);
-        last = record;
-      }
-      if (last === undefined) throw new Error('transactional chunk processed no record');
-      await transaction.send(this.outputTopic, outputs);
-      const position = [nextPosition(last)];
-      await transaction.sendOffsets(this.context.group, position);
-      await transaction.commit();
-      this.context.committed(position);
-    } catch (error) {
-      // Aborted output is invisible to read_committed readers and the input is fetched again.
-      await transaction.abort().catch(() => undefined);
-      throw error;
+    const { claimedNow } = await this.producers.acquire(batch);
+    await super.handle(claimedNow ? await this.withoutCommitted(batch) : batch);
+  }
+
+  override onAssigned(partitions: readonly TopicPartition[]): void {
+    this.producers.assigned(partitions);
+  }
+
+  override async close(): Promise<void> {
+    await this.producers.closeAll();
+  }
+
+  /**
+   * Right after a claim: the records the previous owner committed after this batch was fetched
+   * (the claim waited for its last transaction) are skipped, not processed again. This is what
+   * KIP-447's "wait for pending transactional offsets" gives clients that have it.
+   */
+  private async withoutCommitted(batch: FetchedBatch): Promise<FetchedBatch> {
+    const committed = await batch.committedOffset();
+    if (committed === undefined) return batch;
+    const alreadyDone = batch.records.filter((record) => record.offset < committed);
+    const lastDone = alreadyDone.at(-1);
+    if (lastDone === undefined) return batch;
+    batch.markProcessed(lastDone.offset);
+    this.context.warn('skipping records the previous owner committed after this batch was fetched', {
+      partition: `${batch.topic}:${batch.partition}`,
+      skipped: alreadyDone.length,
+      committed: committed.toString(),
+    });
+    return { ...batch, records: batch.records.filter((record) => record.offset >= committed) };
+  }
+
+  protected async processChunk(batch: FetchedBatch, chunk: readonly InputRecord[]): Promise<void> {
+    const { producer, claimedNow } = await this.producers.acquire(batch);
+    if (claimedNow) {
+      // A new assignment arrived mid-batch (kafkajs rejoins between batches, so this is defensive):
+      // claim again at the start of a fresh batch, where the committed position is checked.
+      this.producers.discard(batch);
+      throw new AssignmentChangedError(batch);
     }
-    batch.markProcessed(last.offset);
-    // Nothing is pending after a commit, so a revoke needs no extra work.
-    await batch.heartbeat();
+    const transaction = await producer.transaction();
+    const outputs: OutputRecord[] = [];
+    const progress: Progress = { last: undefined, count: 0 };
+    let revoked: RebalanceSignal | undefined;
+    try {
+      revoked = await this.processRecords(batch, chunk, progress, (_record, { output }) => {
+        if (output) outputs.push(output);
+      });
+      // Revoked mid-chunk: commit what was processed; the next owner's claim waits for this transaction.
+      if (progress.last) await this.commit(transaction, outputs, progress.last);
+      else await transaction.abort();
+    } catch (error) {
+      throw await this.failed(batch, transaction, error, revoked);
+    }
+    if (progress.last) batch.markProcessed(progress.last.offset);
+    if (revoked) throw revoked;
+  }
+
+  private async commit(transaction: OutputTransaction, outputs: readonly OutputRecord[], last: InputRecord) {
+    await transaction.send(this.outputTopic, outputs);
+    const position = [nextPosition(last)];
+    await transaction.sendOffsets(this.context.group, position);
+    await transaction.commit();
+    this.context.committed(position);
+  }
+
+  /**
+   * Nothing of the chunk commits: abort (output invisible to read_committed readers, input fetched
+   * again) and drop the producer, so the partition is claimed again before its next transaction.
+   * When the chunk ended because the partitions are being revoked, the rebalance is what the
+   * client must see (it rejoins); a fenced producer also makes it rejoin (see kafka.ts).
+   */
+  private async failed(
+    batch: FetchedBatch,
+    transaction: OutputTransaction,
+    error: unknown,
+    revoked: RebalanceSignal | undefined,
+  ): Promise<Error> {
+    await transaction.abort().catch(() => undefined);
+    this.producers.discard(batch);
+    if (error instanceof ProducerFencedError) {
+      this.context.warn('fenced: a newer owner of the partition took over; this chunk is not committed', {
+        partition: `${batch.topic}:${batch.partition}`,
+        error: describeError(error),
+      });
+    }
+    return revoked ?? asError(error);
   }
 }
 
@@ -371,9 +477,9 @@ export function createStrategy(
     case 'unsafe-commit-before-process':
       return new CommitBeforeProcessStrategy(context);
     case 'transactional':
-      if (options.producer === undefined || options.outputTopic === undefined) {
-        throw new Error('the transactional strategy needs a producer and an output topic');
+      if (options.producers === undefined || options.outputTopic === undefined) {
+        throw new StrategySetupError('the transactional strategy needs transactional producers and an output topic');
       }
-      return new TransactionalStrategy(context, options.producer, options.outputTopic);
+      return new TransactionalStrategy(context, options.producers, options.outputTopic);
   }
 }

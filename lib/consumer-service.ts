@@ -1,11 +1,9 @@
-import * as path from 'node:path';
-import { Duration, IgnoreMode, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { REPO_ROOT } from './paths';
+import { ConsumerServicePropsError } from './errors';
 
 /** Props of {@link ConsumerService}. */
 export interface ConsumerServiceProps {
@@ -28,10 +26,10 @@ export interface ConsumerServiceProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * The container image.
-   * @default - consumerImageAsset(): consumer/Dockerfile, built by `cdk deploy` (ARM64)
+   * The consumer's container image (ARM64). The repository's reference consumer is built from
+   * `consumer/Dockerfile` (see the example app); any consumer that reads these variables works.
    */
-  readonly image?: ecs.ContainerImage;
+  readonly image: ecs.ContainerImage;
   /**
    * How long ECS waits after SIGTERM before SIGKILL (Fargate allows 2 minutes at most). The consumer
    * is told to finish its graceful shutdown (stop fetching, commit, leave the group) 5 s earlier.
@@ -71,21 +69,8 @@ const MIN_STOP_TIMEOUT_SECONDS = 10;
 const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 
 /**
- * The consumer image, built by `cdk deploy` from consumer/Dockerfile with the repository root as
- * context (it needs the lock file). Only what the build reads is staged: the root also holds
- * node_modules and cdk.out.
- */
-export function consumerImageAsset(): ecs.ContainerImage {
-  return ecs.ContainerImage.fromAsset(REPO_ROOT, {
-    file: path.join('consumer', 'Dockerfile'),
-    platform: Platform.LINUX_ARM64,
-    ignoreMode: IgnoreMode.DOCKER,
-    exclude: ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!consumer', 'consumer/**/*.test.ts'],
-  });
-}
-
-/**
- * The reference Kafka consumer as a Fargate service (ARM64), ready to be scaled by KafkaLagScaler.
+ * A Kafka consumer as a Fargate service (ARM64), ready to be scaled by KafkaLagScaler: a graceful
+ * stop timeout passed to the consumer, one-at-a-time replacement, and no desired count in the template.
  *
  * Desired count: the template never sets it, so CloudFormation starts the service with 1 task and
  * later deployments leave whatever the scaler set untouched (a fixed DesiredCount in the template
@@ -102,12 +87,14 @@ export class ConsumerService extends Construct {
     const stopTimeout = props.stopTimeout ?? Duration.seconds(30);
     const stopSeconds = stopTimeout.toSeconds();
     if (stopSeconds < MIN_STOP_TIMEOUT_SECONDS || stopSeconds > FARGATE_MAX_STOP_TIMEOUT_SECONDS) {
-      throw new Error(
+      throw new ConsumerServicePropsError(
         `ConsumerService '${this.node.path}': stopTimeout must be between ${MIN_STOP_TIMEOUT_SECONDS} and ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} seconds (Fargate's limit); got ${stopTimeout.toHumanString()}`,
       );
     }
     if (props.brokers.length === 0) {
-      throw new Error(`ConsumerService '${this.node.path}': brokers: give at least one broker as host:port`);
+      throw new ConsumerServicePropsError(
+        `ConsumerService '${this.node.path}': brokers: give at least one broker as host:port`,
+      );
     }
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
@@ -122,7 +109,7 @@ export class ConsumerService extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
     this.taskDefinition.addContainer('consumer', {
-      image: props.image ?? consumerImageAsset(),
+      image: props.image,
       essential: true,
       stopTimeout,
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'consumer' }),

@@ -1,7 +1,12 @@
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 /** SCRAM hash of a SASL/SCRAM login. */
-export type ScramMechanism = 'scram-sha-256' | 'scram-sha-512';
+export enum ScramMechanism {
+  /** SCRAM-SHA-256. */
+  SHA_256 = 'scram-sha-256',
+  /** SCRAM-SHA-512 (MSK's SASL/SCRAM). */
+  SHA_512 = 'scram-sha-512',
+}
 
 /** Options of MSK IAM authentication. */
 export interface MskIamAuthOptions {
@@ -18,6 +23,16 @@ export interface MskIamAuthOptions {
 }
 
 /**
+ * What the construct needs to configure the function and grant it access.
+ * @internal
+ */
+export type KafkaAuthSpec =
+  | { readonly type: 'none' }
+  | { readonly type: 'sasl-scram'; readonly secret: secretsmanager.ISecret; readonly mechanism: ScramMechanism }
+  | { readonly type: 'sasl-plain'; readonly secret: secretsmanager.ISecret }
+  | ({ readonly type: 'msk-iam' } & MskIamAuthOptions);
+
+/**
  * How the scaler authenticates to the brokers. Secrets hold `{"username": "...", "password": "..."}`
  * (MSK's convention); the function may read that one secret and nothing else.
  */
@@ -28,7 +43,7 @@ export class KafkaAuth {
   }
 
   /** SASL/SCRAM with the credentials in a Secrets Manager secret (MSK: port 9096, with TLS). */
-  static saslScram(secret: secretsmanager.ISecret, mechanism: ScramMechanism = 'scram-sha-512'): KafkaAuth {
+  static saslScram(secret: secretsmanager.ISecret, mechanism: ScramMechanism = ScramMechanism.SHA_512): KafkaAuth {
     return new KafkaAuth({ type: 'sasl-scram', secret, mechanism });
   }
 
@@ -42,14 +57,12 @@ export class KafkaAuth {
     return new KafkaAuth({ type: 'msk-iam', ...options });
   }
 
-  private constructor(
-    /** What the construct needs to configure the function and grant it access. */
-    readonly spec:
-      | { readonly type: 'none' }
-      | { readonly type: 'sasl-scram'; readonly secret: secretsmanager.ISecret; readonly mechanism: ScramMechanism }
-      | { readonly type: 'sasl-plain'; readonly secret: secretsmanager.ISecret }
-      | ({ readonly type: 'msk-iam' } & MskIamAuthOptions),
-  ) {}
+  /** @internal */
+  readonly _spec: KafkaAuthSpec;
+
+  private constructor(spec: KafkaAuthSpec) {
+    this._spec = spec;
+  }
 }
 
 /** Where the brokers are and how to talk to them. */

@@ -1,6 +1,5 @@
-import * as path from 'node:path';
-import { Annotations, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Annotations, ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,41 +7,55 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { compactScalerConfig, targetId, type ScalerConfig } from '../lambdas/domain/config/scaler-config';
+import { compactScalerConfig, type TargetConfig } from '../lambdas/domain/config/scaler-config';
+import { KafkaLagScalerPropsError } from './errors';
+import { tickHandlerDirectory } from './handler-bundle';
 import type { KafkaConnectionProps } from './kafka-connection';
-import { REPO_ROOT } from './paths';
+import type { ScalerAlarmOptions, ScalerAlarmsProps } from './scaler-alarm-props';
+import { alarmOptionProblems, mergedAlarmProblems, ticksMissingAlarm } from './scaler-alarms';
 import {
-  TargetAlarms,
-  alarmOptionProblems,
-  mergedAlarmProblems,
-  ticksMissingAlarm,
-  type ScalerAlarmKind,
-  type ScalerAlarmOptions,
-  type ScalerAlarmsProps,
-} from './scaler-alarms';
-import {
-  KafkaLagScalerPropsError,
-  configFromProps,
-  isCdkService,
-  serviceNames,
-  type ScalerTargetProps,
+  parseBase,
+  parseTarget,
+  type BaseConfig,
+  type BaseConfigProps,
+  type TargetConfigProps,
 } from './scaler-config-props';
 import { ScalerDashboard } from './scaler-dashboard';
-import { DEFAULT_METRICS_NAMESPACE, ScalerMetricFactory, type ScalerMetricOptions } from './scaler-metrics';
+import { TargetGrants, grantFixed } from './scaler-grants';
+import { DEFAULT_METRICS_NAMESPACE, ScalerMetricName } from './scaler-metrics';
+import { ScalerTarget, type ScalerTargetOptions } from './scaler-target';
 
 /** Log level of the scaler function. */
-export type ScalerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export enum ScalerLogLevel {
+  /** Everything, including each target's inputs. */
+  DEBUG = 'DEBUG',
+  /** One decision record per target and tick. */
+  INFO = 'INFO',
+  /** Problems the scaler works around. */
+  WARN = 'WARN',
+  /** Failures only. */
+  ERROR = 'ERROR',
+}
 
 /** Props of {@link KafkaLagScaler}. */
 export interface KafkaLagScalerProps {
   /** The Kafka cluster: bootstrap brokers, TLS and authentication. */
   readonly kafka: KafkaConnectionProps;
-  /** The consumer groups to watch and the ECS services to scale for them (at least one). */
-  readonly targets: readonly ScalerTargetProps[];
+  /**
+   * The consumer groups to watch and the ECS services to scale for them; more can be added with
+   * `addTarget()`. At least one target is needed by synth time.
+   * @default - none yet: add them with addTarget()
+   */
+  readonly targets?: readonly ScalerTargetOptions[];
+  /**
+   * The function's execution role. The construct adds the statements the tick needs to it (an
+   * imported, immutable role must already allow them: see the README's IAM list).
+   * @default - a new role, assumed by Lambda, with no managed policy
+   */
+  readonly role?: iam.IRole;
   /**
    * VPC the function runs in, to reach brokers with private addresses (MSK). Its subnets need a
    * route to the ECS, CloudWatch and DynamoDB APIs (NAT or VPC endpoints).
@@ -111,7 +124,7 @@ export interface KafkaLagScalerProps {
   readonly timeout?: Duration;
   /**
    * Log level of the function.
-   * @default 'INFO'
+   * @default ScalerLogLevel.INFO
    */
   readonly logLevel?: ScalerLogLevel;
   /**
@@ -120,7 +133,13 @@ export interface KafkaLagScalerProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the state table (decision history, cooldowns) when it leaves the stack.
+   * The state table (decision history, cooldowns): partition key `target` (string), TTL attribute
+   * `expiresAt`. Bring your own to share or pre-provision it.
+   * @default - a new on-demand table with point-in-time recovery
+   */
+  readonly stateTable?: dynamodb.ITable;
+  /**
+   * What happens to the state table the construct creates when it leaves the stack.
    * @default RemovalPolicy.RETAIN
    */
   readonly stateTableRemovalPolicy?: RemovalPolicy;
@@ -158,74 +177,208 @@ const POWERTOOLS_SERVICE_NAME = 'kafka-lag-autoscaler';
 
 /**
  * Watches Kafka consumer lag and sets the desired count of the ECS services that consume it: a
- * scheduled Lambda (Node 22, ARM64), its DynamoDB state table, least-privilege IAM, alarms to an SNS
- * topic, a dashboard and metric helpers.
+ * scheduled Lambda (Node 22, ARM64, prebuilt), its DynamoDB state table, least-privilege IAM,
+ * alarms to an SNS topic, a dashboard and metric helpers.
  *
  * Concurrency: the function is not limited to one concurrent execution. Overlapping ticks (a slow
  * tick, a retry) are safe because the state table is written with optimistic concurrency: only one
  * of two overlapping ticks can record, and therefore act on, a decision for a target.
  *
  * @example
- * new KafkaLagScaler(this, 'Scaler', {
+ * const scaler = new KafkaLagScaler(this, 'Scaler', {
  *   kafka: { bootstrapBrokers: ['b-1.example:9096'], tls: true, auth: KafkaAuth.saslScram(secret) },
  *   vpc,
- *   targets: [{ consumerGroup: 'billing', service: billingService, policy: { maxTasks: 12 } }],
+ * });
+ * const billing = scaler.addTarget({
+ *   consumerGroup: 'billing',
+ *   service: ScaledService.fromService(billingService),
+ *   policy: { maxTasks: 12 },
  * });
  */
-export class KafkaLagScaler extends Construct implements ec2.IConnectable {
+export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The scheduled function. */
-  readonly function: lambda.IFunction;
+  readonly function: lambda.Function;
+  /** The function's execution role. */
+  readonly role: iam.IRole;
+  /** The principal the function runs as: grant it what your own setup needs (e.g. a KMS key). */
+  readonly grantPrincipal: iam.IPrincipal;
   /** The state table (partition key `target`). */
   readonly stateTable: dynamodb.ITable;
   /** Where alarms notify. */
   readonly alarmTopic: sns.ITopic;
-  /** Every alarm created. */
-  readonly alarms: readonly cloudwatch.IAlarm[];
-  /** The alarms of each target, by target id and alarm kind (for composite alarms of your own). */
-  readonly targetAlarms: Readonly<Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>>>;
   /** The alarm raised when no tick completes, unless disabled. */
   readonly ticksMissingAlarm: cloudwatch.IAlarm | undefined;
   /** The dashboard, unless disabled. */
   readonly dashboard: cloudwatch.Dashboard | undefined;
-  /** The validated configuration the function receives (LAGSCALER_CONFIG), defaults applied. */
-  readonly config: ScalerConfig;
   /** The schedule interval (also the period of every metric helper and alarm). */
   readonly schedule: Duration;
+  /** The CloudWatch namespace of the scaler's metrics. */
+  readonly metricsNamespace: string;
 
-  private readonly metrics: ScalerMetricFactory;
-  private readonly fn: nodejs.NodejsFunction;
+  private readonly props: KafkaLagScalerProps;
+  private readonly base: BaseConfig;
+  private readonly accepted: TargetConfig[] = [];
+  private readonly targetList: ScalerTarget[] = [];
+  private readonly grants: TargetGrants;
+  private readonly dashboardRows: ScalerDashboard | undefined;
 
   constructor(scope: Construct, id: string, props: KafkaLagScalerProps) {
     super(scope, id);
+    this.props = props;
     this.schedule = props.schedule ?? Duration.minutes(1);
-    this.config = validate(this, props, this.schedule);
-    this.metrics = new ScalerMetricFactory(this.config.metricsNamespace, this.schedule);
-    this.stateTable = this.createStateTable(props);
-    // Our own role, so the function gets no AWS managed policy (logs:* on every log group).
-    const role = new iam.Role(this, 'TickRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Kafka lag autoscaler: read lag, scale the named ECS services, record and publish',
-    });
-    this.fn = this.createFunction(props, role);
-    this.function = this.fn;
-    this.grantRuntime(role, props);
+    this.base = validateProps(this, props, this.schedule);
+    this.metricsNamespace = this.base.metricsNamespace;
+    this.stateTable = props.stateTable ?? this.createStateTable(props);
+    this.role = props.role ?? this.createRole();
+    this.grantPrincipal = this.role;
+    this.function = this.createFunction(props);
+    this.stateTable.grant(this.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    const auth = props.kafka.auth?._spec ?? { type: 'none' };
+    grantFixed(this.role, { namespace: this.metricsNamespace, auth, inVpc: props.vpc !== undefined });
+    this.grants = new TargetGrants(this.role, auth.type === 'msk-iam' ? auth.clusterArn : undefined);
     new events.Rule(this, 'Schedule', {
       description: 'Kafka lag autoscaler tick',
       schedule: events.Schedule.rate(this.schedule),
       // A missed tick is replaced by the next one; retrying it late would only act on stale data.
-      targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
-    const alarms = this.createAlarms(props);
-    this.targetAlarms = alarms.byTarget;
-    this.ticksMissingAlarm = alarms.ticksMissing;
-    this.alarms = alarms.all;
-    this.dashboard =
+    this.ticksMissingAlarm = ticksMissingAlarm(this, {
+      tickDuration: this.metricTickDuration(),
+      options: props.ticksMissingAlarm,
+      topic: this.alarmTopic,
+    });
+    this.dashboardRows =
       props.dashboard === false
         ? undefined
-        : new ScalerDashboard(this, 'Dashboard', { config: this.config, metrics: this.metrics, alarms: alarms.all })
-            .dashboard;
-    this.acknowledgeNagFindings(role, Boolean(props.vpc));
+        : new ScalerDashboard(this, 'Dashboard', {
+            namespace: this.metricsNamespace,
+            dryRun: this.base.dryRun,
+            tickDuration: this.metricTickDuration(),
+            ticksMissingAlarm: this.ticksMissingAlarm,
+          });
+    this.dashboard = this.dashboardRows?.dashboard;
+    this.acknowledgeNagFindings(props);
+    for (const target of props.targets ?? []) this.addTarget(target);
+    this.node.addValidation({ validate: () => this.synthProblems() });
+  }
+
+  /**
+   * Watch one more consumer group and scale its ECS service. Its settings are validated now, with
+   * the same schema as the Lambda's; its alarms, dashboard row and permissions are created with it.
+   */
+  addTarget(options: ScalerTargetOptions): ScalerTarget {
+    const targetId = options.targetId ?? options.consumerGroup;
+    // Checked before the construct exists: a repeated id would otherwise fail as a construct-id clash.
+    this._acceptTarget(options);
+    return new ScalerTarget(this, `Target-${targetId.replace(/\//g, '-')}`, { ...options, scaler: this });
+  }
+
+  /** The targets, in the order they were added. */
+  get targets(): readonly ScalerTarget[] {
+    return [...this.targetList];
+  }
+
+  /** Every alarm: each target's and the ticks-missing alarm. */
+  get alarms(): readonly cloudwatch.IAlarm[] {
+    return [...this.targetList.flatMap((t) => t.alarms), ...(this.ticksMissingAlarm ? [this.ticksMissingAlarm] : [])];
+  }
+
+  /** The function's network connections (only with a VPC): allow them into the brokers' security group. */
+  get connections(): ec2.Connections {
+    return this.function.connections;
+  }
+
+  /** Adds a statement to the function's role (like lambda.Function's). */
+  addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+
+  /** Lets a principal run a tick now (Lambda InvokeFunction on the scaler function). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+
+  /** Lets a principal read the state table: each target's history and last decision. */
+  grantReadState(grantee: iam.IGrantable): iam.Grant {
+    return this.stateTable.grantReadData(grantee);
+  }
+
+  /**
+   * A metric of the scaler in its namespace, with one tick as the period (the Lambda publishes one
+   * point per tick, so a shorter period shows gaps that are not failures). Target metrics are on
+   * the target: `target.metricSumOffsetLag()`.
+   */
+  metric(metricName: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: this.metricsNamespace, metricName, period: this.schedule, ...options });
+  }
+
+  /** Duration of a tick over all targets, in milliseconds. @default statistic Maximum */
+  metricTickDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ScalerMetricName.TICK_DURATION, { statistic: 'Maximum', ...options });
+  }
+
+  /**
+   * Validates a target about to be created (it must fit next to the others) and returns its
+   * configuration and alarm settings.
+   * @internal
+   */
+  _acceptTarget(options: ScalerTargetOptions): {
+    config: TargetConfig;
+    alarmLayers: readonly (ScalerAlarmsProps | undefined)[];
+  } {
+    const result = parseTarget(baseProps(this.props), this.accepted, targetConfigProps(options));
+    const alarmProblems = this.targetAlarmProblems(options, this.accepted.length);
+    if (!result.ok || alarmProblems.length > 0) {
+      throw new KafkaLagScalerPropsError(this.node.path, [...alarmProblems, ...(result.ok ? [] : result.problems)]);
+    }
+    return { config: result.config, alarmLayers: [this.props.alarms, options.alarms] };
+  }
+
+  /**
+   * Registers a created target: its part of the configuration, its permissions, its dashboard row.
+   * @internal
+   */
+  _linkTarget(target: ScalerTarget): void {
+    this.accepted.push(target._config);
+    this.targetList.push(target);
+    this.grants.add({
+      serviceArn: target.service._arn(this),
+      group: target.consumerGroup,
+      topics: target._config.topics,
+    });
+    this.dashboardRows?.addTarget(target);
+  }
+
+  private targetAlarmProblems(options: ScalerTargetOptions, index: number): string[] {
+    const path = `targets[${index}] (group '${options.consumerGroup}').alarms`;
+    const own = alarmOptionProblems(path, options.alarms);
+    // Each layer may be valid alone and still combine badly (construct periods, target datapoints).
+    return own.length > 0 ? own : mergedAlarmProblems(path, [this.props.alarms, options.alarms]);
+  }
+
+  /** The whole configuration as the function receives it (defaults left out), from the targets added so far. */
+  private configJson(): string {
+    const config = { ...this.base, targets: this.accepted };
+    return Stack.of(this).toJsonString(compactScalerConfig(config));
+  }
+
+  /** Problems only known once every target is in: none at all, or too many for Lambda's environment. */
+  private synthProblems(): string[] {
+    if (this.accepted.length === 0) {
+      return [
+        `KafkaLagScaler '${this.node.path}': targets: give at least one target (consumer group -> ECS service) in props.targets or with addTarget()`,
+      ];
+    }
+    const config = { ...this.base, targets: this.accepted };
+    // Tokens render longer once resolved (a secret ARN is ~100 characters); 300 bytes covers them and
+    // the other variables.
+    const size = JSON.stringify(compactScalerConfig(config)).length + 300;
+    if (size <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
+    const perConstruct = Math.max(1, Math.floor((this.accepted.length * LAMBDA_ENVIRONMENT_LIMIT_BYTES) / size));
+    return [
+      `KafkaLagScaler '${this.node.path}': targets: the configuration (${size} bytes with the other variables) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs (about ${perConstruct} per construct)`,
+    ];
   }
 
   /** One item per target: its history and last decision, written with optimistic concurrency. */
@@ -240,256 +393,51 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
     });
   }
 
-  /** The tick function: the handler bundled by esbuild, its logs, and the configuration in its environment. */
-  private createFunction(props: KafkaLagScalerProps, role: iam.Role): nodejs.NodejsFunction {
+  /** Our own role, so the function gets no AWS managed policy (logs:* on every log group). */
+  private createRole(): iam.Role {
+    return new iam.Role(this, 'TickRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Kafka lag autoscaler: read lag, scale the named ECS services, record and publish',
+    });
+  }
+
+  /** The tick function: the prebuilt handler bundle, its logs, and the configuration in its environment. */
+  private createFunction(props: KafkaLagScalerProps): lambda.Function {
     const logGroup = new logs.LogGroup(this, 'TickLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-    logGroup.grantWrite(role);
-    return new nodejs.NodejsFunction(this, 'Tick', {
+    logGroup.grantWrite(this.role);
+    return new lambda.Function(this, 'Tick', {
       description: 'Kafka lag autoscaler tick: measure lag, decide, scale ECS services, publish metrics',
-      entry: path.join(REPO_ROOT, 'lambdas', 'handlers', 'tick.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      // Built by the package's build step (esbuild: ESM, minified, AWS SDK included, source map).
+      code: lambda.Code.fromAsset(tickHandlerDirectory()),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? defaultTimeout(this.config.pollIntervalSeconds, this.schedule),
+      timeout: props.timeout ?? defaultTimeout(this.base.pollIntervalSeconds, this.schedule),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       // Lambda's own async retries (2 by default) would run a failed tick again up to minutes later, on
       // stale data and behind the schedule; the next scheduled tick replaces it instead.
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
-      role,
+      role: this.role,
       logGroup,
-      environment: this.functionEnvironment(props),
+      environment: {
+        // Rendered at synth from the targets added by then; defaults are left out (the handler's
+        // parse restores them) because Lambda's environment holds 4 KB in all.
+        LAGSCALER_CONFIG: Lazy.string({ produce: () => this.configJson() }),
+        STATE_TABLE_NAME: this.stateTable.tableName,
+        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
+        LOG_LEVEL: props.logLevel ?? ScalerLogLevel.INFO,
+        // Stack traces point into the TypeScript sources, not the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.securityGroups ? [...props.securityGroups] : undefined,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // kafkajs and some SDK dependencies are CommonJS and call require(); ESM output needs one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // Bundle the SDK too: the function runs the client versions the tests ran, not the runtime's.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
     });
-  }
-
-  private functionEnvironment(props: KafkaLagScalerProps): Record<string, string> {
-    return {
-      // Defaults left out (the handler's parse restores them): Lambda's environment holds 4 KB in all.
-      LAGSCALER_CONFIG: Stack.of(this).toJsonString(compactScalerConfig(this.config)),
-      STATE_TABLE_NAME: this.stateTable.tableName,
-      POWERTOOLS_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: this.config.metricsNamespace,
-      LOG_LEVEL: props.logLevel ?? 'INFO',
-      // Stack traces point into the TypeScript sources, not the minified bundle.
-      NODE_OPTIONS: '--enable-source-maps',
-    };
-  }
-
-  /** What the tick needs and nothing more: state, the named services, its namespace, Kafka auth, the VPC. */
-  private grantRuntime(role: iam.Role, props: KafkaLagScalerProps): void {
-    // The state store reads with GetItem and writes with a conditional PutItem (optimistic concurrency).
-    this.stateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.grantScaling(role, props.targets);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': this.config.metricsNamespace } },
-      }),
-    );
-    // Other autoscalers on the services are looked for (reported, never changed); these read-only
-    // actions have no resource-level permissions.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'],
-        resources: ['*'],
-      }),
-    );
-    this.grantKafkaAuth(role, props);
-    if (!props.vpc) return;
-    // Lambda attaches to the VPC with the function's role; these actions have no resource-level scope.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      }),
-    );
-  }
-
-  /** Each target's alarms (construct-wide settings under the target's own) and the ticks-missing alarm. */
-  private createAlarms(props: KafkaLagScalerProps): {
-    all: cloudwatch.IAlarm[];
-    byTarget: Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>>;
-    ticksMissing: cloudwatch.IAlarm | undefined;
-  } {
-    const all: cloudwatch.IAlarm[] = [];
-    const byTarget: Record<string, Partial<Record<ScalerAlarmKind, cloudwatch.IAlarm>>> = {};
-    this.config.targets.forEach((target, index) => {
-      const id = targetId(target);
-      const targetAlarms = new TargetAlarms(this, `Alarms-${id}`, {
-        target: {
-          id,
-          group: target.group,
-          drainTargetSeconds: target.policy.drainTargetSeconds,
-          maxTasks: target.policy.maxTasks,
-        },
-        metrics: this.metrics,
-        layers: [props.alarms, props.targets[index]?.alarms],
-        topic: this.alarmTopic,
-      });
-      all.push(...Object.values(targetAlarms.alarms));
-      byTarget[id] = targetAlarms.alarms;
-    });
-    const ticksMissing = ticksMissingAlarm(this, {
-      metrics: this.metrics,
-      options: props.ticksMissingAlarm,
-      topic: this.alarmTopic,
-    });
-    if (ticksMissing) all.push(ticksMissing);
-    return { all, byTarget, ticksMissing };
-  }
-
-  /** The function's network connections (only with a VPC): allow them into the brokers' security group. */
-  get connections(): ec2.Connections {
-    return this.fn.connections;
-  }
-
-  /** Total lag of a group, in messages. */
-  metricSumOffsetLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricSumOffsetLag(consumerGroup, options);
-  }
-  /** Largest lag of one partition of a group, in messages. */
-  metricMaxOffsetLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricMaxOffsetLag(consumerGroup, options);
-  }
-  /** Largest estimated time lag of a group, in seconds. */
-  metricEstimatedMaxTimeLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricEstimatedMaxTimeLag(consumerGroup, options);
-  }
-  /** Partitions of a group with lag. */
-  metricPartitionsWithLag(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricPartitionsWithLag(consumerGroup, options);
-  }
-  /** Records lost to retention before the group read them. */
-  metricOffsetsLost(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricOffsetsLost(consumerGroup, options);
-  }
-  /** Group health: 0 OK, 1 WARN, 2 ERR. */
-  metricHealthStatus(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricHealthStatus(consumerGroup, options);
-  }
-  /** Records produced per second to a group's topics. */
-  metricProductionRate(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricProductionRate(consumerGroup, options);
-  }
-  /** Records consumed per second by a group. */
-  metricConsumptionRate(consumerGroup: string, options?: ScalerMetricOptions): cloudwatch.Metric {
-    return this.metrics.metricConsumptionRate(consumerGroup, options);
-  }
-  /** Desired count of a target's service (target id: the consumer group unless set). */
-  metricDesiredTasks(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricDesiredTasks(target, options);
-  }
-  /** Running count of a target's service. */
-  metricRunningTasks(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricRunningTasks(target, options);
-  }
-  /** Task count the policy recommended for a target. */
-  metricRecommendedTasks(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricRecommendedTasks(target, options);
-  }
-  /** Changes of a target's desired count. */
-  metricScalingActions(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricScalingActions(target, options);
-  }
-  /** Failed ticks of a target. */
-  metricScalerErrors(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricScalerErrors(target, options);
-  }
-  /** Failed UpdateService calls of a target. */
-  metricScalingFailures(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricScalingFailures(target, options);
-  }
-  /** Ticks in which another invocation held a target's claim. */
-  metricStateConflicts(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricStateConflicts(target, options);
-  }
-  /** A target's stored state found unreadable or foreign and replaced. */
-  metricStateReset(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricStateReset(target, options);
-  }
-  /** Other autoscalers (Application Auto Scaling) on a target's service. */
-  metricConflictingScalers(target: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricConflictingScalers(target, options);
-  }
-  /** Duration of a tick over all targets, in milliseconds. */
-  metricTickDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.metricTickDuration(options);
-  }
-
-  /** ecs:UpdateService and ecs:DescribeServices on the named services only. */
-  private grantScaling(role: iam.IRole, targetProps: readonly ScalerTargetProps[]): void {
-    const stack = Stack.of(this);
-    const arns = targetProps.map((target) => {
-      if (isCdkService(target.service)) return target.service.serviceArn;
-      const names = serviceNames(target.service);
-      return stack.formatArn({
-        service: 'ecs',
-        resource: 'service',
-        resourceName: `${names.cluster}/${names.service}`,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-        resources: [...new Set(arns)],
-      }),
-    );
-  }
-
-  private grantKafkaAuth(role: iam.IRole, props: KafkaLagScalerProps): void {
-    const auth = props.kafka.auth?.spec;
-    if (auth === undefined || auth.type === 'none') return;
-    if (auth.type === 'sasl-scram' || auth.type === 'sasl-plain') {
-      auth.secret.grantRead(role);
-      return;
-    }
-    // MSK IAM: connect to the one cluster, describe the watched groups and topics only.
-    const resourceArn = (kind: 'topic' | 'group', name: string) =>
-      Fn.join('', [
-        Fn.select(0, Fn.split(':cluster/', auth.clusterArn)),
-        `:${kind}/`,
-        Fn.select(1, Fn.split(':cluster/', auth.clusterArn)),
-        `/${name}`,
-      ]);
-    const groups = this.config.targets.map((t) => resourceArn('group', t.group));
-    const topics = this.config.targets.every((t) => t.topics !== undefined)
-      ? this.config.targets.flatMap((t) => (t.topics ?? []).map((topic) => resourceArn('topic', topic)))
-      : [resourceArn('topic', '*')];
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [auth.clusterArn] }),
-    );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeGroup'], resources: groups }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeTopic'], resources: topics }));
   }
 
   private createAlarmTopic(): sns.ITopic {
@@ -518,26 +466,40 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable {
         },
       }),
     );
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
-    return topic;
+    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
   }
 
-  /** cdk-nag (AwsSolutions) findings this design accepts, each with its reason. */
-  private acknowledgeNagFindings(role: iam.Role, inVpc: boolean): void {
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:PutMetricData has no resource-level permissions; it is limited by the cloudwatch:namespace condition instead.' +
-        ' application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (read only) have none either.' +
-        (inVpc
-          ? ' The EC2 network-interface actions Lambda needs to join the VPC do not support resource-level permissions.'
-          : ''),
-    });
-    Validations.of(this.fn).acknowledge({
+  /** cdk-nag (AwsSolutions) findings this design accepts, each with its reason (on what the construct owns). */
+  private acknowledgeNagFindings(props: KafkaLagScalerProps): void {
+    if (props.role === undefined) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:PutMetricData has no resource-level permissions; it is limited by the cloudwatch:namespace condition instead.' +
+          ' application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (read only) have none either.' +
+          (props.vpc
+            ? ' The EC2 network-interface actions Lambda needs to join the VPC do not support resource-level permissions.'
+            : ''),
+      });
+    }
+    Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Pinned to nodejs22.x on purpose: the project, its tests and local runs use Node 22 (ARCHITECTURE.md).',
     });
   }
+}
+
+/** The fields of a target that make its configuration. */
+function targetConfigProps(options: ScalerTargetOptions): TargetConfigProps {
+  return {
+    targetId: options.targetId,
+    consumerGroup: options.consumerGroup,
+    topics: options.topics,
+    isolation: options.isolation,
+    offsetResetPolicy: options.offsetResetPolicy,
+    service: options.service._names(),
+    policy: options.policy,
+  };
 }
 
 /** 60 s covers one tick (Kafka reads time out at 20 s); polling fills the schedule interval instead. */
@@ -546,7 +508,8 @@ function defaultTimeout(pollIntervalSeconds: number, schedule: Duration): Durati
   return Duration.seconds(Math.min(900, Math.max(60, schedule.toSeconds())));
 }
 
-function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Duration): ScalerConfig {
+/** Synth-time checks of the construct-level props (and the targets given with them), all listed at once. */
+function validateProps(scope: Construct, props: KafkaLagScalerProps, schedule: Duration): BaseConfig {
   const problems: string[] = [];
   const scheduleSeconds = schedule.toSeconds();
   if (scheduleSeconds < 60 || scheduleSeconds % 60 !== 0) {
@@ -568,45 +531,47 @@ function validate(scope: Construct, props: KafkaLagScalerProps, schedule: Durati
   if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {
     problems.push('vpcSubnets/securityGroups: only apply with vpc; give the vpc too, or remove them');
   }
+  if (props.stateTable !== undefined && props.stateTableRemovalPolicy !== undefined) {
+    problems.push(
+      'stateTableRemovalPolicy: only applies to the table the construct creates; set the removal policy on your stateTable instead',
+    );
+  }
+  if (props.stateTable !== undefined && props.stateTableDeletionProtection !== undefined) {
+    problems.push(
+      'stateTableDeletionProtection: only applies to the table the construct creates; set deletion protection on your stateTable instead',
+    );
+  }
   problems.push(...alarmOptionProblems('alarms', props.alarms));
-  props.targets.forEach((target, index) => {
+  (props.targets ?? []).forEach((target, index) => {
     const path = `targets[${index}] (group '${target.consumerGroup}').alarms`;
     const own = alarmOptionProblems(path, target.alarms);
-    problems.push(...own);
-    // Each layer may be valid alone and still combine badly (construct periods, target datapoints).
-    if (own.length === 0) problems.push(...mergedAlarmProblems(path, [props.alarms, target.alarms]));
+    problems.push(...(own.length > 0 ? own : mergedAlarmProblems(path, [props.alarms, target.alarms])));
   });
-  if (props.kafka.auth?.spec.type === 'msk-iam' && props.kafka.tls !== true) {
+  if (props.kafka.auth?._spec.type === 'msk-iam' && props.kafka.tls !== true) {
     problems.push(
       "kafka.tls: MSK IAM authentication needs TLS (MSK's IAM listener is port 9098, TLS only); set tls: true",
     );
   }
-  const result = configFromProps({
+  const base = parseBase(baseProps(props), (props.targets ?? []).map(targetConfigProps));
+  if (!base.ok) problems.push(...base.problems);
+  if (problems.length > 0 || !base.ok) throw new KafkaLagScalerPropsError(scope.node.path, problems);
+  const { pollIntervalSeconds } = base.config;
+  if (pollIntervalSeconds > 0 && pollIntervalSeconds * 2 > scheduleSeconds) {
+    Annotations.of(scope).addWarningV2(
+      'kafka-lag-autoscaler:pollInterval',
+      `pollIntervalSeconds (${pollIntervalSeconds}) leaves no room for a second poll within the ${schedule.toHumanString()} schedule; it has no effect`,
+    );
+  }
+  return base.config;
+}
+
+function baseProps(props: KafkaLagScalerProps): BaseConfigProps {
+  return {
     kafka: props.kafka,
-    targets: props.targets,
     metricsNamespace: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
     partitionMetrics: props.partitionMetrics,
     pollIntervalSeconds: props.pollIntervalSeconds,
     concurrency: props.concurrency,
     dryRun: props.dryRun,
-  });
-  if (!result.ok) throw new KafkaLagScalerPropsError(scope.node.path, [...problems, ...result.problems]);
-  const { config } = result;
-  // Tokens render longer once resolved (a secret ARN is ~100 characters); 300 bytes covers them and
-  // the other variables.
-  const size = JSON.stringify(compactScalerConfig(config)).length + 300;
-  if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
-    const perConstruct = Math.max(1, Math.floor((config.targets.length * LAMBDA_ENVIRONMENT_LIMIT_BYTES) / size));
-    problems.push(
-      `targets: the configuration (${size} bytes with the other variables) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs (about ${perConstruct} per construct)`,
-    );
-  }
-  if (problems.length > 0) throw new KafkaLagScalerPropsError(scope.node.path, problems);
-  if (config.pollIntervalSeconds > 0 && config.pollIntervalSeconds * 2 > scheduleSeconds) {
-    Annotations.of(scope).addWarningV2(
-      'kafka-lag-autoscaler:pollInterval',
-      `pollIntervalSeconds (${config.pollIntervalSeconds}) leaves no room for a second poll within the ${schedule.toHumanString()} schedule; it has no effect`,
-    );
-  }
-  return config;
+  };
 }

@@ -1,75 +1,10 @@
+/** The alarms of a target and the ticks-missing alarm: defaults, merging of settings, synth-time checks. */
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
-import type { ScalerMetricFactory } from './scaler-metrics';
-
-/** Settings of one alarm; every field falls back to that alarm's documented default. */
-export interface ScalerAlarmOptions {
-  /**
-   * Create this alarm.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * The threshold, in the metric's unit.
-   * @default - the alarm's default (see ScalerAlarmsProps)
-   */
-  readonly threshold?: number;
-  /**
-   * Periods (one period = the schedule interval) the alarm looks at.
-   * @default - the alarm's default (see ScalerAlarmsProps)
-   */
-  readonly evaluationPeriods?: number;
-  /**
-   * Breaching periods among evaluationPeriods that raise the alarm.
-   * @default - evaluationPeriods
-   */
-  readonly datapointsToAlarm?: number;
-}
-
-/** The alarms of one target; target-level settings override the construct-level ones field by field. */
-export interface ScalerAlarmsProps {
-  /**
-   * EstimatedMaxTimeLag above the drain target: the group is further behind than the policy promises.
-   * @default threshold policy.drainTargetSeconds, 5 periods
-   */
-  readonly timeLag?: ScalerAlarmOptions;
-  /**
-   * HealthStatus ERR (>= 2): the group is stalled, stopped or rewound; scaling cannot fix it.
-   * @default threshold 2, 3 periods
-   */
-  readonly healthError?: ScalerAlarmOptions;
-  /**
-   * ScalerErrors >= threshold: the scaler cannot read, decide or act for this target (missing data is
-   * not breaching; the construct's ticksMissing alarm covers a scaler that does not run at all).
-   * @default threshold 1, 3 periods
-   */
-  readonly scalerErrors?: ScalerAlarmOptions;
-  /**
-   * Running at policy.maxTasks while SumOffsetLag grows in every period: under-provisioned, raise
-   * maxTasks or add partitions. The threshold is ignored.
-   * @default 5 periods
-   */
-  readonly atMaxTasksLagGrowing?: ScalerAlarmOptions;
-  /**
-   * OffsetsLost above threshold: retention deleted records the group never read.
-   * @default threshold 0, 1 period
-   */
-  readonly offsetsLost?: ScalerAlarmOptions;
-  /**
-   * ConflictingScalers >= threshold: the service is also registered with Application Auto Scaling,
-   * and both set its desired count (the alarm says how to hand the service to the scaler).
-   * @default threshold 1, 1 period
-   */
-  readonly conflictingScalers?: ScalerAlarmOptions;
-  /**
-   * StateConflicts >= threshold in every period: another invocation holds the target's claim tick
-   * after tick, so this target is not acted on.
-   * @default threshold 1, 3 periods
-   */
-  readonly stateConflicts?: ScalerAlarmOptions;
-}
+import type { Construct } from 'constructs';
+import type { ScalerAlarmOptions, ScalerAlarmsProps } from './scaler-alarm-props';
+import type { ScalerTarget } from './scaler-target';
 
 /** The alarm names of {@link ScalerAlarmsProps}. */
 export type ScalerAlarmKind = keyof ScalerAlarmsProps;
@@ -177,92 +112,98 @@ function stripUndefined(options: ScalerAlarmOptions | undefined): ScalerAlarmOpt
   return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
 }
 
-/** Props of {@link TargetAlarms}. */
-export interface TargetAlarmsProps {
+/** The alarms of one target, by kind (absent: disabled). */
+export type TargetAlarmSet = Partial<Record<ScalerAlarmKind, cloudwatch.Alarm>>;
+
+/** What the alarms of a target need: its settings, metrics and the topic they notify. */
+export interface TargetAlarmsInput {
   /** The target the alarms watch. */
   readonly target: AlarmTarget;
-  /** Builds the metrics (namespace, period). */
-  readonly metrics: ScalerMetricFactory;
   /** Alarm settings, most general first (construct, then target); later layers win field by field. */
   readonly layers: readonly (ScalerAlarmsProps | undefined)[];
   /** Where ALARM and OK notifications go. */
   readonly topic: sns.ITopic;
+  /** The target's metrics. */
+  readonly metrics: Pick<
+    ScalerTarget,
+    | 'metricEstimatedMaxTimeLag'
+    | 'metricHealthStatus'
+    | 'metricScalerErrors'
+    | 'metricRunningTasks'
+    | 'metricSumOffsetLag'
+    | 'metricOffsetsLost'
+    | 'metricConflictingScalers'
+    | 'metricStateConflicts'
+  >;
 }
 
-/** The alarms of one target, wired to the alarm topic (ALARM and OK, so an incident also closes). */
-export class TargetAlarms extends Construct {
-  /** The alarms created, by kind. */
-  readonly alarms: Partial<Record<ScalerAlarmKind, cloudwatch.Alarm>> = {};
+/** The alarms of one target in `scope`, wired to the alarm topic (ALARM and OK, so an incident also closes). */
+export function createTargetAlarms(scope: Construct, input: TargetAlarmsInput): TargetAlarmSet {
+  const { target, metrics } = input;
+  const alarms: TargetAlarmSet = {};
+  const action = new cw_actions.SnsAction(input.topic);
+  const add: AddAlarm = (kind, metric, comparisonOperator, description) => {
+    const resolved = resolveAlarm(kind, target, input.layers);
+    if (!resolved.enabled) return;
+    const alarm = new cloudwatch.Alarm(scope, kind, {
+      metric,
+      threshold: resolved.threshold,
+      evaluationPeriods: resolved.evaluationPeriods,
+      datapointsToAlarm: resolved.datapointsToAlarm,
+      comparisonOperator,
+      // Every lag/health metric goes missing when the group cannot be read; scalerErrors (and the
+      // construct's ticksMissing alarm) report that, so these alarms do not fire twice for it.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `[kafka-lag-autoscaler] target '${target.id}' (group '${target.group}'): ${description(resolved.threshold)}`,
+    });
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    alarms[kind] = alarm;
+  };
+  const gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+  const gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 
-  constructor(scope: Construct, id: string, props: TargetAlarmsProps) {
-    super(scope, id);
-    const { target, metrics } = props;
-    const action = new cw_actions.SnsAction(props.topic);
-    const add: AddAlarm = (kind, metric, comparisonOperator, description) => {
-      const resolved = resolveAlarm(kind, target, props.layers);
-      if (!resolved.enabled) return;
-      const alarm = new cloudwatch.Alarm(this, kind, {
-        metric,
-        threshold: resolved.threshold,
-        evaluationPeriods: resolved.evaluationPeriods,
-        datapointsToAlarm: resolved.datapointsToAlarm,
-        comparisonOperator,
-        // Every lag/health metric goes missing when the group cannot be read; scalerErrors (and the
-        // construct's ticksMissing alarm) report that, so these alarms do not fire twice for it.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `[kafka-lag-autoscaler] target '${target.id}' (group '${target.group}'): ${description(resolved.threshold)}`,
-      });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.alarms[kind] = alarm;
-    };
-    const gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
-    const gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-
-    add(
-      'timeLag',
-      metrics.metricEstimatedMaxTimeLag(target.group),
-      gt,
-      (t) => `estimated time lag above ${t} s (the drain target); the group is falling behind`,
-    );
-    add(
-      'healthError',
-      metrics.metricHealthStatus(target.group),
-      gte,
-      () => 'group health is ERR (stalled, stopped or rewound); scaling cannot fix this, look at the consumers',
-    );
-    add(
-      'scalerErrors',
-      metrics.metricScalerErrors(target.id),
-      gte,
-      () => 'the scaler is failing for this target (see the function logs); the service is not being scaled',
-    );
-    add(
-      'atMaxTasksLagGrowing',
-      // One metric-math alarm rather than a composite of two: the condition is "at max AND lag grew"
-      // within the same period, and a composite would AND two alarm states over unrelated windows
-      // (and still need math for the trend). DIFF is the lag change since the previous tick.
-      new cloudwatch.MathExpression({
-        expression: `IF(running >= ${target.maxTasks} AND DIFF(lag) > 0, 1, 0)`,
-        usingMetrics: {
-          running: metrics.metricRunningTasks(target.id),
-          lag: metrics.metricSumOffsetLag(target.group),
-        },
-        label: 'at maxTasks and lag growing',
-        period: metrics.metricSumOffsetLag(target.group).period,
-      }),
-      gte,
-      () =>
-        `running at maxTasks (${target.maxTasks}) while lag keeps growing: under-provisioned; raise maxTasks or add partitions`,
-    );
-    add(
-      'offsetsLost',
-      metrics.metricOffsetsLost(target.group),
-      gt,
-      (t) => `more than ${t} records were deleted by retention before the group consumed them`,
-    );
-    addOutcomeAlarms(add, metrics, target);
-  }
+  add(
+    'timeLag',
+    metrics.metricEstimatedMaxTimeLag(),
+    gt,
+    (t) => `estimated time lag above ${t} s (the drain target); the group is falling behind`,
+  );
+  add(
+    'healthError',
+    metrics.metricHealthStatus(),
+    gte,
+    () => 'group health is ERR (stalled, stopped or rewound); scaling cannot fix this, look at the consumers',
+  );
+  add(
+    'scalerErrors',
+    metrics.metricScalerErrors(),
+    gte,
+    () => 'the scaler is failing for this target (see the function logs); the service is not being scaled',
+  );
+  add(
+    'atMaxTasksLagGrowing',
+    // One metric-math alarm rather than a composite of two: the condition is "at max AND lag grew"
+    // within the same period, and a composite would AND two alarm states over unrelated windows
+    // (and still need math for the trend). DIFF is the lag change since the previous tick.
+    new cloudwatch.MathExpression({
+      expression: `IF(running >= ${target.maxTasks} AND DIFF(lag) > 0, 1, 0)`,
+      usingMetrics: { running: metrics.metricRunningTasks(), lag: metrics.metricSumOffsetLag() },
+      label: 'at maxTasks and lag growing',
+      period: metrics.metricSumOffsetLag().period,
+    }),
+    gte,
+    () =>
+      `running at maxTasks (${target.maxTasks}) while lag keeps growing: under-provisioned; raise maxTasks or add partitions`,
+  );
+  add(
+    'offsetsLost',
+    metrics.metricOffsetsLost(),
+    gt,
+    (t) => `more than ${t} records were deleted by retention before the group consumed them`,
+  );
+  addOutcomeAlarms(add, metrics);
+  return alarms;
 }
 
 type AddAlarm = (
@@ -273,18 +214,18 @@ type AddAlarm = (
 ) => void;
 
 /** Alarms on the tick's outcomes for a target: another autoscaler on its service, claims it never gets. */
-function addOutcomeAlarms(add: AddAlarm, metrics: ScalerMetricFactory, target: AlarmTarget): void {
+function addOutcomeAlarms(add: AddAlarm, metrics: TargetAlarmsInput['metrics']): void {
   const gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
   add(
     'conflictingScalers',
-    metrics.metricConflictingScalers(target.id),
+    metrics.metricConflictingScalers(),
     gte,
     () =>
       'the ECS service is also registered with Application Auto Scaling and both set its desired count; deregister the scalable target (see the warning in the function logs) to hand the service to the scaler',
   );
   add(
     'stateConflicts',
-    metrics.metricStateConflicts(target.id),
+    metrics.metricStateConflicts(),
     gte,
     () => 'another invocation holds this target every tick, so it is not scaled (see the function logs)',
   );
@@ -293,12 +234,12 @@ function addOutcomeAlarms(add: AddAlarm, metrics: ScalerMetricFactory, target: A
 /** Alarm raised when no tick completes: the function is not running, fails at start, or cannot publish. */
 export function ticksMissingAlarm(
   scope: Construct,
-  props: { metrics: ScalerMetricFactory; options: ScalerAlarmOptions | undefined; topic: sns.ITopic },
+  props: { tickDuration: cloudwatch.Metric; options: ScalerAlarmOptions | undefined; topic: sns.ITopic },
 ): cloudwatch.Alarm | undefined {
   if (props.options?.enabled === false) return undefined;
   const evaluationPeriods = props.options?.evaluationPeriods ?? 3;
   const alarm = new cloudwatch.Alarm(scope, 'TicksMissingAlarm', {
-    metric: props.metrics.metricTickDuration({ statistic: 'SampleCount' }),
+    metric: props.tickDuration.with({ statistic: 'SampleCount' }),
     threshold: props.options?.threshold ?? 1,
     comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     evaluationPeriods,

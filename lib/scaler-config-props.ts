@@ -1,76 +1,24 @@
 /**
- * Turns the construct's props into the scaler configuration (the schema the Lambda parses from
- * LAGSCALER_CONFIG) and validates it at synth time, naming props rather than schema paths.
+ * Turns the construct's props and targets into the scaler configuration (the schema the Lambda parses
+ * from LAGSCALER_CONFIG) and validates them at synth time, naming props rather than schema paths.
+ * Internal: not part of the package's API.
  */
 import { Token } from 'aws-cdk-lib';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import {
   ScalerConfigError,
   parseScalerConfig,
   type ScalerConfig,
   type ScalerConfigInput,
+  type TargetConfig,
 } from '../lambdas/domain/config/scaler-config';
-import type { PolicyConfigInput } from '../lambdas/domain/policy/config';
 import { formatPath, formatProblem } from '../lambdas/domain/config/schema-issues';
-import { ProjectError } from '../lambdas/domain/errors';
+import type { PolicyConfigInput } from '../lambdas/domain/policy/config';
 import type { KafkaConnectionProps } from './kafka-connection';
-import type { ScalerAlarmsProps } from './scaler-alarms';
+import type { ScalingPolicyProps } from './scaling-policy-props';
 
-/** An ECS service imported by name (it may live in another stack or outside CDK). */
-export interface ServiceByName {
-  /** Name of the ECS cluster. */
-  readonly clusterName: string;
-  /** Name of the service in that cluster. */
-  readonly serviceName: string;
-}
-
-/** The ECS service a target scales: a CDK service, or one named by cluster and service. */
-export type ScaledService = ecs.IBaseService | ServiceByName;
-
-/** One consumer group and the ECS service whose tasks are its members. */
-export interface ScalerTargetProps {
-  /** The Kafka consumer group (group.id) of the service's consumers. */
-  readonly consumerGroup: string;
-  /** The ECS service to scale. */
-  readonly service: ScaledService;
-  /**
-   * Names the target in metrics (`Target` dimension), logs, alarms and the state table; unique.
-   * Letters, digits, `.`, `_` and `-`.
-   * @default - the consumer group
-   */
-  readonly id?: string;
-  /**
-   * Topics to measure.
-   * @default - every topic the group has committed offsets on
-   */
-  readonly topics?: readonly string[];
-  /**
-   * read_committed consumers are measured against the last stable offset.
-   * @default 'read_uncommitted'
-   */
-  readonly isolation?: 'read_uncommitted' | 'read_committed';
-  /**
-   * Where a partition without a committed offset will be read from (the consumers' auto.offset.reset).
-   * @default 'latest'
-   */
-  readonly offsetResetPolicy?: 'earliest' | 'latest';
-  /**
-   * Scaling policy (drainTargetSeconds, minTasks, maxTasks, cooldowns, ...). Every field is optional;
-   * the defaults are documented in `lambdas/domain/policy/config.ts`.
-   * @default - the policy defaults (drain in 300 s, 1 to 64 tasks, ...)
-   */
-  readonly policy?: PolicyConfigInput;
-  /**
-   * Alarm settings for this target, overriding the construct's `alarms` field by field.
-   * @default - the construct's `alarms`
-   */
-  readonly alarms?: ScalerAlarmsProps;
-}
-
-/** The part of the props that becomes LAGSCALER_CONFIG. */
-export interface ConfigProps {
+/** The construct-level props that become LAGSCALER_CONFIG. */
+export interface BaseConfigProps {
   readonly kafka: KafkaConnectionProps;
-  readonly targets: readonly ScalerTargetProps[];
   readonly metricsNamespace?: string;
   readonly partitionMetrics?: boolean;
   readonly pollIntervalSeconds?: number;
@@ -78,36 +26,46 @@ export interface ConfigProps {
   readonly dryRun?: boolean;
 }
 
-/** Thrown at synth time when the props cannot work; lists every problem with the prop and the fix. */
-export class KafkaLagScalerPropsError extends ProjectError {
-  override name = 'KafkaLagScalerPropsError';
-  constructor(
-    readonly constructPath: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`KafkaLagScaler '${constructPath}': invalid props:\n  ${problems.join('\n  ')}`);
-  }
+/** A target's fields that become its part of LAGSCALER_CONFIG, its service already named. */
+export interface TargetConfigProps {
+  readonly targetId?: string;
+  readonly consumerGroup: string;
+  readonly topics?: readonly string[];
+  readonly isolation?: string;
+  readonly offsetResetPolicy?: string;
+  readonly service: { readonly clusterName: string; readonly serviceName: string };
+  readonly policy?: ScalingPolicyProps;
 }
 
-/** Tells a CDK service from one imported by name. */
-export const isCdkService = (service: ScaledService): service is ecs.IBaseService => 'serviceArn' in service;
+/** The configuration without its targets: what the construct validates before any target exists. */
+export type BaseConfig = Omit<ScalerConfig, 'targets'>;
 
-/** Cluster and service names of a target's service, as the Lambda addresses it. */
-export function serviceNames(service: ScaledService): { cluster: string; service: string } {
-  return isCdkService(service)
-    ? { cluster: service.cluster.clusterName, service: service.serviceName }
-    : { cluster: service.clusterName, service: service.serviceName };
-}
+type RawTarget = ScalerConfigInput['targets'][number];
+type RawBase = Omit<ScalerConfigInput, 'targets'>;
+
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+/**
+ * Compile-time check: ScalingPolicyProps names exactly the policy schema's fields, with compatible
+ * types. When the schema gains a field, typecheck fails here until the props document it too.
+ */
+export type PolicyPropsMatchSchema = [SameKeys<ScalingPolicyProps, PolicyConfigInput>, ScalingPolicyProps] extends [
+  true,
+  PolicyConfigInput,
+]
+  ? true
+  : never;
 
 // Stands in for a deploy-time token while validating: the token's value is unknown at synth.
 const TOKEN_BROKER_PLACEHOLDER = 'token.broker.invalid:9092';
+// Validates the construct-level props before any target exists (the schema wants at least one).
+const PLACEHOLDER_TARGET: RawTarget = { group: 'placeholder', service: { cluster: 'placeholder', service: 'p' } };
 
-/** The raw configuration, before validation; tokens stay in place. */
-export function rawConfig(props: ConfigProps): ScalerConfigInput {
-  const auth = props.kafka.auth?.spec ?? { type: 'none' as const };
+/** The construct-level part of the raw configuration; broker tokens replaced by a checkable placeholder. */
+export function rawBase(props: BaseConfigProps): RawBase {
+  const auth = props.kafka.auth?._spec ?? { type: 'none' as const };
   return {
     kafka: {
-      brokers: [...props.kafka.bootstrapBrokers],
+      brokers: props.kafka.bootstrapBrokers.map((b) => (Token.isUnresolved(b) ? TOKEN_BROKER_PLACEHOLDER : b)),
       tls: props.kafka.tls ?? false,
       auth:
         auth.type === 'none'
@@ -118,56 +76,95 @@ export function rawConfig(props: ConfigProps): ScalerConfigInput {
               ? { type: 'sasl-plain', secretArn: auth.secret.secretArn }
               : { type: 'msk-iam', ...(auth.region === undefined ? {} : { region: auth.region }) },
     },
-    targets: props.targets.map((target) => ({
-      ...(target.id === undefined ? {} : { id: target.id }),
-      group: target.consumerGroup,
-      ...(target.topics === undefined ? {} : { topics: [...target.topics] }),
-      ...(target.isolation === undefined ? {} : { isolation: target.isolation }),
-      ...(target.offsetResetPolicy === undefined ? {} : { offsetResetPolicy: target.offsetResetPolicy }),
-      service: serviceNames(target.service),
-      ...(target.policy === undefined ? {} : { policy: target.policy }),
-    })),
-    ...(props.metricsNamespace === undefined ? {} : { metricsNamespace: props.metricsNamespace }),
-    ...(props.partitionMetrics === undefined ? {} : { partitionMetrics: props.partitionMetrics }),
-    ...(props.pollIntervalSeconds === undefined ? {} : { pollIntervalSeconds: props.pollIntervalSeconds }),
-    ...(props.concurrency === undefined ? {} : { concurrency: props.concurrency }),
-    ...(props.dryRun === undefined ? {} : { dryRun: props.dryRun }),
+    ...defined({
+      metricsNamespace: props.metricsNamespace,
+      partitionMetrics: props.partitionMetrics,
+      pollIntervalSeconds: props.pollIntervalSeconds,
+      concurrency: props.concurrency,
+      dryRun: props.dryRun,
+    }),
   };
 }
 
+/** A target as the schema reads it. */
+export function rawTarget(target: TargetConfigProps): RawTarget {
+  return {
+    ...defined({
+      id: target.targetId,
+      topics: target.topics === undefined ? undefined : [...target.topics],
+      isolation: target.isolation,
+      offsetResetPolicy: target.offsetResetPolicy,
+      policy: target.policy,
+    }),
+    group: target.consumerGroup,
+    service: { cluster: target.service.clusterName, service: target.service.serviceName },
+  } as RawTarget;
+}
+
+function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /**
- * Validates the props through the Lambda's own schema and returns the parsed configuration (defaults
- * applied, tokens preserved), or the problems with schema paths rewritten as prop paths.
+ * Validates the construct-level props (and the targets given with them) through the Lambda's own
+ * schema: the parsed base configuration (defaults applied, broker tokens put back), or the problems
+ * with schema paths rewritten as prop paths.
  */
-export function configFromProps(
-  props: ConfigProps,
+export function parseBase(
+  props: BaseConfigProps,
+  targets: readonly TargetConfigProps[],
+): { ok: true; config: BaseConfig } | { ok: false; problems: string[] } {
+  const raws = targets.length > 0 ? targets.map(rawTarget) : [PLACEHOLDER_TARGET];
+  const result = parse(
+    rawBase(props),
+    raws,
+    targets.map((t) => t.consumerGroup),
+  );
+  if (!result.ok) return result;
+  const base: Partial<ScalerConfig> = { ...result.config };
+  delete base.targets;
+  const kafka = { ...result.config.kafka, brokers: [...props.kafka.bootstrapBrokers] };
+  return { ok: true, config: { ...(base as BaseConfig), kafka } };
+}
+
+/**
+ * Validates one more target next to those already accepted (ids must stay unique): its parsed
+ * configuration, or the problems, labelled `targets[<index>] (group '<group>')`.
+ */
+export function parseTarget(
+  props: BaseConfigProps,
+  accepted: readonly TargetConfig[],
+  target: TargetConfigProps,
+): { ok: true; config: TargetConfig } | { ok: false; problems: string[] } {
+  // A parsed target is valid schema input (parsing it again gives the same configuration).
+  const raws: RawTarget[] = [...accepted, rawTarget(target)];
+  const result = parse(rawBase(props), raws, [...accepted.map((t) => t.group), target.consumerGroup]);
+  if (!result.ok) return result;
+  const config = result.config.targets[accepted.length];
+  if (config === undefined) throw new Error('parseTarget: the schema dropped a target');
+  return { ok: true, config };
+}
+
+function parse(
+  base: RawBase,
+  targets: readonly RawTarget[],
+  groups: readonly string[],
 ): { ok: true; config: ScalerConfig } | { ok: false; problems: string[] } {
-  const raw = rawConfig(props);
-  const tokens = unresolvedTokens(raw).filter(({ path }) => !tokenAllowed(path));
+  const label = (path: readonly PropertyKey[]): string => propPath(path, groups);
+  const tokens = unresolvedTokens({ ...base, targets }).filter(({ path }) => !tokenAllowed(path));
   if (tokens.length > 0) {
     return {
       ok: false,
-      problems: tokens.map(({ path, value }) =>
-        formatProblem({ path, message: tokenMessage(value) }, { label: (at) => propPath(at, props) }),
-      ),
+      problems: tokens.map(({ path, value }) => formatProblem({ path, message: tokenMessage(value) }, { label })),
     };
   }
-  // Brokers that are tokens cannot be checked now; validate a placeholder and put the token back.
-  const checkable = {
-    ...raw,
-    kafka: {
-      ...raw.kafka,
-      brokers: raw.kafka.brokers.map((b) => (Token.isUnresolved(b) ? TOKEN_BROKER_PLACEHOLDER : b)),
-    },
-  };
   try {
-    const parsed = parseScalerConfig(checkable);
-    return { ok: true, config: { ...parsed, kafka: { ...parsed.kafka, brokers: [...raw.kafka.brokers] } } };
+    return { ok: true, config: parseScalerConfig({ ...base, targets }) };
   } catch (error) {
     if (!(error instanceof ScalerConfigError)) throw error;
     return {
       ok: false,
-      problems: error.issues.map((issue) => formatProblem(issue, { label: (path) => propPath(path, props) })),
+      problems: error.issues.map((issue) => formatProblem(issue, { label })),
     };
   }
 }
@@ -202,13 +199,16 @@ function tokenMessage(value: unknown): string {
   return `is a deploy-time token (a CfnParameter, an import or another construct's attribute), but the scaler's configuration is checked and fixed at synth; give a literal ${kind} instead (one per environment can come from context: this.node.tryGetContext('...'))`;
 }
 
+const TARGET_FIELDS: Readonly<Record<string, string>> = { group: 'consumerGroup', id: 'targetId' };
+
 /** `['targets', 0, 'policy', 'minTasks']` -> `targets[0] (group 'billing').policy.minTasks`: the props' own names. */
-function propPath(path: readonly PropertyKey[], props: ConfigProps): string {
+function propPath(path: readonly PropertyKey[], groups: readonly string[]): string {
   const [first, second, ...rest] = path;
   if (first === 'kafka' && second === 'brokers') return formatPath(['kafka', 'bootstrapBrokers', ...rest]);
   if (first === 'targets' && typeof second === 'number') {
-    const group = props.targets[second]?.consumerGroup;
-    const renamed = rest[0] === 'group' ? ['consumerGroup', ...rest.slice(1)] : rest;
+    const group = groups[second];
+    const [field, ...more] = rest;
+    const renamed = field === undefined ? [] : [TARGET_FIELDS[String(field)] ?? field, ...more];
     const named = group !== undefined && !Token.isUnresolved(group);
     const target = `targets[${second}]${named ? ` (group '${group}')` : ''}`;
     return [target, ...renamed.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))]

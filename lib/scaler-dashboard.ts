@@ -1,24 +1,26 @@
+/** The scaler's dashboard (internal: the construct creates it; `scaler.dashboard` is the public handle). */
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { targetId, type ScalerConfig } from '../lambdas/domain/config/scaler-config';
-import type { ScalerMetricFactory } from './scaler-metrics';
+import type { ScalerTarget } from './scaler-target';
 
 /** Props of {@link ScalerDashboard}. */
 export interface ScalerDashboardProps {
-  /** The validated configuration: targets, their services and policies. */
-  readonly config: ScalerConfig;
-  /** Builds the metrics (namespace, period). */
-  readonly metrics: ScalerMetricFactory;
-  /** Alarms shown in the status widget (none: no widget). */
-  readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The metrics namespace, shown in the header. */
+  readonly namespace: string;
+  /** The scaler decides without acting (said in the header). */
+  readonly dryRun: boolean;
+  /** Duration of a tick. */
+  readonly tickDuration: cloudwatch.IMetric;
+  /** The alarm raised when no tick completes, if any. */
+  readonly ticksMissingAlarm?: cloudwatch.IAlarm;
 }
 
 const WIDTH = 24;
 
 /**
- * One row per target, left to right in the order an operator asks: how far behind (messages, then
- * time against the drain target), what the scaler did about it (tasks, decisions), and whether
- * scaling can help at all (health, errors).
+ * A header, then one row per target (added as targets are added), left to right in the order an
+ * operator asks: how far behind (messages, then time against the drain target), what the scaler did
+ * about it (tasks, decisions), and whether scaling can help at all (health, errors).
  */
 export class ScalerDashboard extends Construct {
   /** The dashboard. */
@@ -31,67 +33,77 @@ export class ScalerDashboard extends Construct {
       periodOverride: cloudwatch.PeriodOverride.INHERIT,
     });
     this.dashboard.addWidgets(...headerWidgets(props));
-    if (props.alarms.length > 0) {
-      this.dashboard.addWidgets(
-        new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: WIDTH, height: 3 }),
-      );
-    }
-    for (const target of props.config.targets) {
-      this.dashboard.addWidgets(targetTitle(target));
-      this.dashboard.addWidgets(...targetGraphs(target, props.metrics));
-    }
+  }
+
+  /** The target's title row (with its alarms) and its graphs. */
+  addTarget(target: ScalerTarget): void {
+    this.dashboard.addWidgets(...targetTitle(target));
+    this.dashboard.addWidgets(...targetGraphs(target));
   }
 }
 
-type Target = ScalerConfig['targets'][number];
-
-/** The title row: what the dashboard shows, and the tick duration. */
-function headerWidgets({ config, metrics }: ScalerDashboardProps): cloudwatch.IWidget[] {
+/** The title row: what the dashboard shows, the tick duration and whether ticks complete. */
+function headerWidgets(props: ScalerDashboardProps): cloudwatch.IWidget[] {
+  const alarm = props.ticksMissingAlarm;
   return [
     new cloudwatch.TextWidget({
-      markdown: `# Kafka lag autoscaler${config.dryRun ? ' (dry run: decisions are not acted on)' : ''}\nNamespace \`${config.metricsNamespace}\`; one row per target. Health: 0 OK, 1 WARN, 2 ERR.`,
-      width: 16,
+      markdown: `# Kafka lag autoscaler${props.dryRun ? ' (dry run: decisions are not acted on)' : ''}\nNamespace \`${props.namespace}\`; one row per target. Health: 0 OK, 1 WARN, 2 ERR.`,
+      width: alarm ? 12 : 16,
       height: 2,
     }),
     new cloudwatch.SingleValueWidget({
       title: 'Tick duration (ms)',
-      metrics: [metrics.metricTickDuration()],
+      metrics: [props.tickDuration],
       width: 8,
       height: 2,
     }),
+    ...(alarm ? [new cloudwatch.AlarmStatusWidget({ title: 'Ticks', alarms: [alarm], width: 4, height: 2 })] : []),
   ];
 }
 
-function targetTitle(target: Target): cloudwatch.IWidget {
-  const { group, policy } = target;
-  return new cloudwatch.TextWidget({
-    markdown: `## ${targetId(target)}\nGroup \`${group}\` -> service \`${target.service.cluster}/${target.service.service}\`; ${policy.minTasks}-${policy.maxTasks} tasks, drain target ${policy.drainTargetSeconds} s`,
-    width: WIDTH,
-    height: 2,
-  });
+function targetTitle(target: ScalerTarget): cloudwatch.IWidget[] {
+  const { group, policy, service } = target._config;
+  const alarms = target.alarms;
+  return [
+    new cloudwatch.TextWidget({
+      markdown: `## ${target.targetId}\nGroup \`${group}\` -> service \`${service.cluster}/${service.service}\`; ${policy.minTasks}-${policy.maxTasks} tasks, drain target ${policy.drainTargetSeconds} s`,
+      width: alarms.length > 0 ? 16 : WIDTH,
+      height: 2,
+    }),
+    ...(alarms.length > 0
+      ? [
+          new cloudwatch.AlarmStatusWidget({
+            title: `${target.targetId}: alarms`,
+            alarms: [...alarms],
+            width: 8,
+            height: 2,
+          }),
+        ]
+      : []),
+  ];
 }
 
 /** One row per target: lag and rates, time lag against the drain target, tasks and decisions, health. */
-function targetGraphs(target: Target, metrics: ScalerMetricFactory): cloudwatch.IWidget[] {
-  const id = targetId(target);
-  const { group, policy } = target;
+function targetGraphs(target: ScalerTarget): cloudwatch.IWidget[] {
+  const id = target.targetId;
+  const { policy } = target._config;
   const quarter = WIDTH / 4;
   return [
     new cloudwatch.GraphWidget({
       title: `${id}: lag (messages)`,
       left: [
-        metrics.metricSumOffsetLag(group, { label: 'total lag' }),
-        metrics.metricMaxOffsetLag(group, { label: 'max partition lag' }),
+        target.metricSumOffsetLag({ label: 'total lag' }),
+        target.metricMaxOffsetLag({ label: 'max partition lag' }),
       ],
       right: [
-        metrics.metricProductionRate(group, { label: 'produced/s' }),
-        metrics.metricConsumptionRate(group, { label: 'consumed/s' }),
+        target.metricProductionRate({ label: 'produced/s' }),
+        target.metricConsumptionRate({ label: 'consumed/s' }),
       ],
       width: quarter,
     }),
     new cloudwatch.GraphWidget({
       title: `${id}: time lag (s)`,
-      left: [metrics.metricEstimatedMaxTimeLag(group, { label: 'estimated max time lag' })],
+      left: [target.metricEstimatedMaxTimeLag({ label: 'estimated max time lag' })],
       leftAnnotations: [{ value: policy.drainTargetSeconds, label: 'drain target', color: cloudwatch.Color.RED }],
       leftYAxis: { min: 0 },
       width: quarter,
@@ -99,11 +111,11 @@ function targetGraphs(target: Target, metrics: ScalerMetricFactory): cloudwatch.
     new cloudwatch.GraphWidget({
       title: `${id}: tasks and decisions`,
       left: [
-        metrics.metricDesiredTasks(id, { label: 'desired' }),
-        metrics.metricRunningTasks(id, { label: 'running', statistic: 'Maximum' }),
-        metrics.metricRecommendedTasks(id, { label: 'recommended' }),
+        target.metricDesiredTasks({ label: 'desired' }),
+        target.metricRunningTasks({ label: 'running', statistic: 'Maximum' }),
+        target.metricRecommendedTasks({ label: 'recommended' }),
       ],
-      right: [metrics.metricScalingActions(id, { label: 'scaling actions' })],
+      right: [target.metricScalingActions({ label: 'scaling actions' })],
       leftAnnotations: [{ value: policy.maxTasks, label: 'maxTasks', color: cloudwatch.Color.ORANGE }],
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },
@@ -111,8 +123,8 @@ function targetGraphs(target: Target, metrics: ScalerMetricFactory): cloudwatch.
     }),
     new cloudwatch.GraphWidget({
       title: `${id}: health and errors`,
-      left: [metrics.metricHealthStatus(group, { label: 'health (0 OK, 1 WARN, 2 ERR)' })],
-      right: [metrics.metricScalerErrors(id, { label: 'scaler errors' })],
+      left: [target.metricHealthStatus({ label: 'health (0 OK, 1 WARN, 2 ERR)' })],
+      right: [target.metricScalerErrors({ label: 'scaler errors' })],
       leftAnnotations: [
         { value: 1, label: 'WARN', color: cloudwatch.Color.ORANGE },
         { value: 2, label: 'ERR', color: cloudwatch.Color.RED },

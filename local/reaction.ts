@@ -32,6 +32,8 @@ export interface Reaction {
    * lag crossed the target (when it did).
    */
   readonly underTargetAtMs: number | undefined;
+  /** Every stretch above the target after the burst started, not only the first crossing. */
+  readonly aboveTarget: { readonly seconds: number; readonly crossings: number };
   readonly seconds: {
     readonly burstToDecision: number | undefined;
     /** Negative when the scaler acted before the lag crossed the target. */
@@ -46,7 +48,31 @@ export interface Reaction {
     readonly decidedWithinOnePoll: boolean | undefined;
     /** Lag back under the target within the drain target after the new consumers joined. */
     readonly drainedWithinDrainTarget: boolean | undefined;
+    /** In all, no longer above the target than the drain target (every stretch counted). */
+    readonly aboveTargetWithinDrainTarget: boolean | undefined;
   };
+}
+
+/**
+ * Seconds the time lag spent above the target from `fromMs` on, summed over every stretch (each
+ * sample above the target counts until the next sample), and how many stretches there were.
+ */
+export function timeAboveTarget(
+  samples: readonly TargetSample[],
+  fromMs: number,
+  lagTargetSeconds: number,
+): { seconds: number; crossings: number } {
+  const after = samples.filter((s) => s.atMs >= fromMs);
+  let seconds = 0;
+  let crossings = 0;
+  after.forEach((sample, index) => {
+    const above = (sample.timeLagSeconds ?? 0) > lagTargetSeconds;
+    const wasAbove = index > 0 && (after[index - 1]?.timeLagSeconds ?? 0) > lagTargetSeconds;
+    if (above && !wasAbove) crossings += 1;
+    const next = after[index + 1];
+    if (above && next !== undefined) seconds += (next.atMs - sample.atMs) / 1000;
+  });
+  return { seconds: Math.round(seconds * 10) / 10, crossings };
 }
 
 const between = (from: number | undefined, to: number | undefined): number | undefined =>
@@ -98,6 +124,7 @@ export function measureReaction(input: ReactionInput): Reaction {
   };
   const criteria = input.criteria;
   const crossing = seconds.crossingToDecision;
+  const aboveTarget = timeAboveTarget(samples, burstStartMs, lagTargetSeconds);
   return {
     target: samples[0]?.target ?? '',
     burstStartMs,
@@ -105,6 +132,7 @@ export function measureReaction(input: ReactionInput): Reaction {
     scaleOut,
     consumingAtMs,
     underTargetAtMs,
+    aboveTarget,
     seconds,
     checks: {
       decidedWithinOnePoll:
@@ -115,6 +143,8 @@ export function measureReaction(input: ReactionInput): Reaction {
         criteria === undefined || seconds.consumingToUnderTarget === undefined
           ? undefined
           : seconds.consumingToUnderTarget <= criteria.drainTargetSeconds,
+      aboveTargetWithinDrainTarget:
+        criteria === undefined ? undefined : aboveTarget.seconds <= criteria.drainTargetSeconds,
     },
   };
 }
@@ -135,6 +165,7 @@ export function formatReaction(reaction: Reaction): string {
     : 'no scale-out';
   const check = (name: string, ok: boolean | undefined) =>
     ok === undefined ? '' : `; ${ok ? 'PASS' : 'FAIL'} ${name}`;
-  const checks = `${check('decided within one poll of the crossing', reaction.checks.decidedWithinOnePoll)}${check('drained within the drain target', reaction.checks.drainedWithinDrainTarget)}`;
-  return `${reaction.target}: burst -> decision ${fmt(s.burstToDecision)} [${step}; ${crossing(s.crossingToDecision)}], decision -> consuming ${fmt(s.decisionToConsuming)}, consuming -> lag under target ${fmt(s.consumingToUnderTarget)}, burst -> under target ${fmt(s.burstToUnderTarget)}${checks}`;
+  const checks = `${check('decided within one poll of the crossing', reaction.checks.decidedWithinOnePoll)}${check('drained within the drain target', reaction.checks.drainedWithinDrainTarget)}${check('above the target no longer than the drain target in all', reaction.checks.aboveTargetWithinDrainTarget)}`;
+  const above = `above the target ${reaction.aboveTarget.seconds.toFixed(1)} s in ${reaction.aboveTarget.crossings} stretch(es)`;
+  return `${reaction.target}: burst -> decision ${fmt(s.burstToDecision)} [${step}; ${crossing(s.crossingToDecision)}], decision -> consuming ${fmt(s.decisionToConsuming)}, consuming -> lag under target ${fmt(s.consumingToUnderTarget)}, burst -> under target ${fmt(s.burstToUnderTarget)}, ${above}${checks}`;
 }

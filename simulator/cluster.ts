@@ -7,12 +7,18 @@ import type { Trace } from './trace';
 /** Offsets closer than this are equal: fractional messages accumulate float error. */
 export const OFFSET_EPSILON = 1e-9;
 
+/** A partition's share of its topic's production (0..1) from `fromSecond` on. */
+export interface ShareChange {
+  readonly fromSecond: number;
+  readonly share: number;
+}
+
 /** One topic-partition in the model; offsets are fractional messages. */
 export interface SimPartition {
   readonly topicIndex: number;
   readonly partition: number;
-  /** This partition's share of its topic's production (0..1). */
-  readonly share: number;
+  /** This partition's share of its topic's production over time: the first from second 0, in order (skew). */
+  readonly shares: readonly ShareChange[];
   readonly poisonFrom: number | undefined;
   readonly poisonUntil: number | undefined;
   end: number;
@@ -26,8 +32,7 @@ export interface SimPartition {
 /** Every topic-partition of the trace at second 0, with history room for `durationSeconds`. */
 export function createPartitions(trace: Trace, durationSeconds: number): SimPartition[] {
   return trace.topics.flatMap((topic, topicIndex) => {
-    const weights = topic.weights ?? Array.from({ length: topic.partitions }, () => 1);
-    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    const schedule = weightSchedule(topic);
     return Array.from({ length: topic.partitions }, (_, partition): SimPartition => {
       const poison = trace.poisoned.find((p) => p.topic === topic.name && p.partition === partition);
       const endHistory = new Float64Array(durationSeconds + 1);
@@ -35,7 +40,10 @@ export function createPartitions(trace: Trace, durationSeconds: number): SimPart
       return {
         topicIndex,
         partition,
-        share: (weights[partition] ?? 0) / total,
+        shares: schedule.map(({ fromSecond, weights, total }) => ({
+          fromSecond,
+          share: (weights[partition] ?? 0) / total,
+        })),
         poisonFrom: poison?.fromSecond,
         poisonUntil: poison?.untilSecond,
         end: topic.initialLagPerPartition,
@@ -45,6 +53,34 @@ export function createPartitions(trace: Trace, durationSeconds: number): SimPart
       };
     });
   });
+}
+
+/**
+ * A topic's weights over time: its `weights` (or even) from second 0, then each skew change from its
+ * second (a change at second 0 replaces the first).
+ */
+export function weightSchedule(
+  topic: Trace['topics'][number],
+): readonly { fromSecond: number; weights: readonly number[]; total: number }[] {
+  const first = topic.weights ?? Array.from({ length: topic.partitions }, () => 1);
+  const changes = [{ fromSecond: 0, weights: first }, ...(topic.skew ?? [])];
+  return changes
+    .filter((change, index) => changes[index + 1]?.fromSecond !== change.fromSecond)
+    .map(({ fromSecond, weights }) => ({
+      fromSecond,
+      weights,
+      total: weights.reduce((sum, weight) => sum + weight, 0),
+    }));
+}
+
+/** The partition's share of its topic's production at `second`: the last change at or before it. */
+export function shareAt(partition: SimPartition, second: number): number {
+  const { shares } = partition;
+  for (let index = shares.length - 1; index >= 0; index -= 1) {
+    const change = shares[index];
+    if (change !== undefined && change.fromSecond <= second) return change.share;
+  }
+  return 0;
 }
 
 /** Whether a poison message blocks this partition's consumption at `second`. */

@@ -3,20 +3,22 @@
  * record, account, then (on a poll second) decide on what `observe` built. Each mutates the `SimState`.
  */
 import { assignPartitions } from './assignment';
-import { backlogOf, drainWithCapacity, poisonedAt, timeLagOf } from './cluster';
+import { backlogOf, drainWithCapacity, poisonedAt, shareAt, timeLagOf } from './cluster';
 import type { SeriesPoint } from './model';
 import type { ClusterView } from './observe';
 import { billedTasks, isCooperative, startRebalance, type SimState } from './state';
 
-/** Produce: every partition's end offset grows by its share of the topic's rate; returns tasks needed to keep up. */
+/**
+ * Produce: every partition's end offset grows by its share (the skew in force) of the topic's rate;
+ * returns tasks needed to keep up.
+ */
 export function produce<S>(state: SimState<S>, second: number): number {
   const step = Math.floor(second / state.trace.stepSeconds);
   let neededTasks = 0;
   for (const partition of state.partitions) {
-    const topicRate = state.topicRates[partition.topicIndex]?.[step] ?? 0;
-    partition.end += topicRate * partition.share;
-    if (!poisonedAt(partition, second))
-      neededTasks += (topicRate * partition.share) / state.trace.taskThroughputPerSecond;
+    const rate = (state.topicRates[partition.topicIndex]?.[step] ?? 0) * shareAt(partition, second);
+    partition.end += rate;
+    if (!poisonedAt(partition, second)) neededTasks += rate / state.trace.taskThroughputPerSecond;
   }
   return neededTasks;
 }

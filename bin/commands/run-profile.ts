@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProfileFile, parseProfileSpec, profileFromTrace, type LoadProfile } from '#local/load-profile';
+import { traceSizeProblem } from '#simulator/trace';
 import { tracesDirectory } from './simulate';
 import { describeError } from '#domain/errors';
 
@@ -24,6 +25,9 @@ export function loadProfile(value: string, fit: TraceFit): LoadProfile {
   const looksLikeFile = traceName !== undefined || existsSync(value) || /\.json$/i.test(value);
   if (looksLikeFile) {
     if (!existsSync(file)) throw new Error(`profile file ${file} does not exist`);
+    // Profiles and traces share the trace's size limit: a huge file fails before it is read.
+    const tooLarge = traceSizeProblem(statSync(file).size, file);
+    if (tooLarge !== undefined) throw new Error(`invalid load profile:\n  ${tooLarge}`);
     const result = parseProfileFile(readFileSync(file, 'utf8'), file, fromTrace);
     if (!result.ok) throw new Error(`invalid load profile:\n  ${result.errors.join('\n  ')}`);
     return result.profile;

@@ -4,8 +4,8 @@
  * what the scaler asked for, running is the member count) unless asked to start consumer
  * processes or produce load; with --dry-run it decides and records without acting.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseScalerConfig, type ScalerConfig } from '#domain/config/scaler-config';
 import { describeError } from '#domain/errors';
@@ -96,6 +96,9 @@ export function registerRun(program: Command): void {
     const topic = flags.topic ?? config.targets[0]?.topics?.[0];
     if ((profile !== undefined || flags.spawnConsumers) && topic === undefined)
       throw new Error('--profile and --spawn-consumers need --topic');
+    // The consumers are the repository's consumer/ sources run with tsx: not in the installed package.
+    if (flags.spawnConsumers && !existsSync(join(repoRoot, 'consumer', 'main.ts')))
+      throw new Error('--spawn-consumers starts the reference consumer from a clone of the repository; run it there');
     const controller = new AbortController();
     const registerProcesses = installSignalHandlers(controller);
     const processingTimeMs = positiveNumber('--processing-time-ms', flags.processingTimeMs, { min: 0 });
@@ -125,7 +128,8 @@ export function registerRun(program: Command): void {
       durationSeconds: flags.duration === undefined ? undefined : positiveNumber('--duration', flags.duration),
       lagTargetSeconds: positiveNumber('--lag-target', flags.lagTarget),
       reportDirectory: resolve(flags.reportDir),
-      workDirectory: resolve(repoRoot, '.cache', 'lagscaler-runs'),
+      // Next to the report (the current directory): the installed package's own folder is not for writing.
+      workDirectory: resolve('.cache', 'lagscaler-runs'),
       output: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
       signal: controller.signal,
       onProcesses: registerProcesses,

@@ -3,7 +3,7 @@
  * write an HTML page of charts. The simulation itself is pure (simulator/); this file
  * only reads trace files, parses flags and writes the report.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -12,12 +12,17 @@ import {
   buildPolicy,
   defaultLineupParameters,
   defaultSimulationOptions,
+  findCorpusMember,
+  generateMember,
+  generateTrace,
   htmlReport,
   parseTrace,
   policyNames,
   simulate,
   tableHead,
+  shippedCorpus,
   tableRow,
+  traceSizeProblem,
   type Assignor,
   type LineupParameters,
   type PolicyName,
@@ -38,14 +43,42 @@ export function shippedTraceNames(): readonly string[] {
     .sort();
 }
 
-/** Load a trace from a file path, or by name from traces/. Throws an Error naming the line/field on bad input. */
+/**
+ * Load a trace from a file path, by name from traces/, a corpus trace (`corpus:ramp-3`) or any family
+ * and seed (`ramp:42`). Throws an Error naming the line/field on bad input.
+ */
 export function loadTrace(fileOrName: string): Trace {
+  const generated = generatedTrace(fileOrName);
+  if (generated !== undefined) return generated;
   const path = existsSync(fileOrName) ? fileOrName : join(tracesDirectory, `${fileOrName}.json`);
   if (!existsSync(path)) {
     throw new Error(
       `trace '${fileOrName}' is neither a file nor a shipped trace; shipped: ${shippedTraceNames().join(', ')}`,
     );
   }
+  return readTraceFile(path);
+}
+
+/** `corpus:<name>` or `<family>:<seed>` as a generated trace; undefined for anything else (a file or a name). */
+function generatedTrace(spec: string): Trace | undefined {
+  if (existsSync(spec)) return undefined;
+  const corpusName = /^corpus:(.+)$/.exec(spec)?.[1];
+  if (corpusName !== undefined) {
+    const member = findCorpusMember(shippedCorpus(), corpusName);
+    if (member === undefined) throw new Error(`no trace '${corpusName}' in the corpus (simulator/corpus.json)`);
+    return generateMember(member);
+  }
+  const [, family, seed] = /^([a-z-]+):(\d+)$/.exec(spec) ?? [];
+  if (family === undefined || seed === undefined) return undefined;
+  const result = generateTrace({ family, seed: Number(seed) });
+  if (!result.ok) throw new Error(`cannot generate the trace:\n  ${result.errors.join('\n  ')}`);
+  return result.trace;
+}
+
+/** Read and parse a trace file; its size is checked before it is read, so a huge file fails at once. */
+export function readTraceFile(path: string): Trace {
+  const tooLarge = traceSizeProblem(statSync(path).size, path);
+  if (tooLarge !== undefined) throw new Error(`invalid trace:\n  ${tooLarge}`);
   const result = parseTrace(readFileSync(path, 'utf8'), path);
   if (!result.ok) throw new Error(`invalid trace:\n  ${result.errors.join('\n  ')}`);
   return result.trace;
@@ -119,7 +152,10 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('replay a production trace through scaling policies; print the table and write an HTML chart')
-    .requiredOption('--trace <file|name>', `trace file, or a shipped trace name (${shippedTraceNames().join(', ')})`)
+    .requiredOption(
+      '--trace <file|name>',
+      `trace file, a shipped trace name (${shippedTraceNames().join(', ')}), corpus:<family>-<seed> (simulator/corpus.json), or <family>:<seed> (lagscaler traces families)`,
+    )
     .option('--policy <name>', `${policyNames.join('|')}|all, or a comma list`, policyList, policyNames)
     .option('--out <dir|file.html>', 'where to write the chart', 'reports')
     .option(

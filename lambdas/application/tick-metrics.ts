@@ -126,6 +126,7 @@ export function scalerMetrics(target: string, facts: ScalerFacts, timestampMs: n
     out.push(
       metric(M.RECOMMENDED_TASKS, facts.decision.kind === 'scale' ? facts.decision.to : facts.decision.recommended),
       metric(M.SCALING_ACTIONS, facts.acted ? 1 : 0),
+      metric(M.HOT_PARTITIONS, facts.decision.inputs.hotPartitions),
     );
   }
   return out;

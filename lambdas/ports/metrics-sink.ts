@@ -39,6 +39,8 @@ export const ScalerMetricName = {
   CONFLICTING_SCALERS: 'ConflictingScalers',
   /** Duration of one tick over all targets (milliseconds). No dimensions. */
   TICK_DURATION: 'TickDuration',
+  /** Partitions no task count can drain (each produces more than a task consumes): named, not chased. Dimensions: Target. */
+  HOT_PARTITIONS: 'HotPartition',
   /** Lag of one partition (messages), only with partitionMetrics. Dimensions: ConsumerGroup, Topic, Partition. */
   PARTITION_OFFSET_LAG: 'PartitionOffsetLag',
 } as const;

@@ -49,6 +49,8 @@ export function oursConfig(parameters: LineupParameters, options: SimulationOpti
     // The operator sets this from their service's observed start time; the model's is that.
     taskStartSeconds: options.taskStartSeconds,
     rateWindowSeconds: options.rateWindowSeconds,
+    // The operator configures the assignor their consumers use; here it is the model's.
+    assignor: options.assignor,
     ...parameters.ours,
   });
 }

@@ -5,13 +5,13 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { ConsumerService } from 'kafka-lag-autoscaler';
 import { describe, expect, it } from 'vitest';
-import { ConsumerService } from '../../lib/consumer-service';
-import { HospitalExampleStack } from '../../lib/hospital-example-stack';
+import { HospitalExampleStack } from '../../example/hospital-stack';
 import { canonicalStatements, nagFindings, renderIntrinsics, resourceNamed, testApp, type Json } from './support';
 
-// The one fixture that bundles the function for real (esbuild, ESM) and stages the consumer image.
-const app = testApp({ bundle: true });
+// The example app's stack, with the function's prebuilt handler and the consumer image staged.
+const app = testApp();
 const hospital = new HospitalExampleStack(app, 'Hospital', {
   brokers: ['kafka-1.hospital.internal:9092', 'kafka-2.hospital.internal:9092'],
   alarmEmail: 'oncall@hospital.example',
@@ -100,10 +100,12 @@ describe('ConsumerService', () => {
       'package.json',
       'package-lock.json',
       'tsconfig.json',
+      'lambdas/domain/errors.ts',
+      'lambdas/domain/config/schema-issues.ts',
     ]) {
       expect(existsSync(path.join(staged, file)), file).toBe(true);
     }
-    for (const absent of ['node_modules', 'lambdas', 'cdk.out', '.git']) {
+    for (const absent of ['node_modules', 'lambdas/handlers', 'lambdas/adapters', 'cdk.out', '.git']) {
       expect(existsSync(path.join(staged, absent)), absent).toBe(false);
     }
   });
@@ -146,7 +148,7 @@ describe('HospitalExampleStack', () => {
     });
   });
 
-  it('bundles the tick handler with esbuild as a minified ES module with a source map', () => {
+  it('ships the prebuilt tick handler: a minified ES module with a source map', () => {
     const { outdir, manifest } = assetManifest();
     const bundle = Object.values(manifest.files)
       .map((asset) => path.join(outdir, asset.source.path))

@@ -45,6 +45,16 @@ describe('lambdas/ is exactly what the Lambda ships', () => {
   });
 });
 
+describe('the construct library is used through its public entry, as a user would', () => {
+  it('tests, the example and bin/ import lib/ only as the package (kafka-lag-autoscaler)', () => {
+    const users = ['test', 'example', 'bin', 'tools'].flatMap((dir) => filesUnder(dir, /\.ts$/));
+    const offenders = users.filter((file) =>
+      /from '(\.\.?\/)+lib(\/[^']*)?'/.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(offenders, 'import from kafka-lag-autoscaler instead: only what lib/index.ts exports is API').toEqual([]);
+  });
+});
+
 describe('tests mirror the source', () => {
   /** `test/unit/a/b.test.ts` or `test/unit/a/b.property.test.ts` -> the source `a/b.ts` (or `.js`, or a folder `a/b/`). */
   const sourceOf = (test: string): string[] => {

@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,8 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parseScalerConfig } from '#domain/config/scaler-config';
-import { KafkaAuth } from '../../lib/kafka-connection';
-import { KafkaLagScaler, type KafkaLagScalerProps } from '../../lib/kafka-lag-scaler';
+import { KafkaAuth, KafkaLagScaler, ScaledService, ScalerTarget, type KafkaLagScalerProps } from 'kafka-lag-autoscaler';
 import {
   canonicalStatements,
   nagFindings,
@@ -52,15 +53,15 @@ function fullStack() {
     targets: [
       {
         consumerGroup: 'billing',
-        service: billing,
+        service: ScaledService.fromService(billing),
         policy: { maxTasks: 6, drainTargetSeconds: 120 },
         alarms: { offsetsLost: { enabled: false } },
       },
       {
-        id: 'pharmacy-main',
+        targetId: 'pharmacy-main',
         consumerGroup: 'pharmacy',
         topics: ['patient-checkout'],
-        service: { clusterName: 'hospital', serviceName: 'pharmacy' },
+        service: ScaledService.fromServiceName('hospital', 'pharmacy'),
       },
     ],
   });
@@ -74,10 +75,19 @@ function minimalStack(extra: Partial<KafkaLagScalerProps> = {}) {
   const stack = new Stack(testApp(), 'Minimal');
   const scaler = new KafkaLagScaler(stack, 'Scaler', {
     kafka: { bootstrapBrokers: ['localhost:9092'] },
-    targets: [{ consumerGroup: 'billing', service: { clusterName: 'hospital', serviceName: 'billing' } }],
+    targets: [{ consumerGroup: 'billing', service: ScaledService.fromServiceName('hospital', 'billing') }],
     ...extra,
   });
-  return { stack, scaler, template: Template.fromStack(stack) };
+  let template: Template | undefined;
+  // Synthesized on first use, so a test may still add to the stack before looking at it.
+  return {
+    stack,
+    scaler,
+    get template(): Template {
+      template ??= Template.fromStack(stack);
+      return template;
+    },
+  };
 }
 
 const minimal = minimalStack({
@@ -355,12 +365,12 @@ describe('KafkaLagScaler IAM', () => {
         {
           consumerGroup: 'billing',
           topics: ['patient-checkout'],
-          service: { clusterName: 'h', serviceName: 'billing' },
+          service: ScaledService.fromServiceName('h', 'billing'),
         },
         {
           consumerGroup: 'pharmacy',
           topics: ['patient-checkout', 'prescriptions'],
-          service: { clusterName: 'h', serviceName: 'pharmacy' },
+          service: ScaledService.fromServiceName('h', 'pharmacy'),
         },
       ],
     });
@@ -507,17 +517,28 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
-  it('exposes the alarms by target and kind', () => {
-    expect(Object.keys(full.scaler.targetAlarms)).toEqual(['billing', 'pharmacy-main']);
-    expect(Object.keys(full.scaler.targetAlarms.billing ?? {}).sort()).toEqual([
-      'atMaxTasksLagGrowing',
-      'conflictingScalers',
-      'healthError',
-      'scalerErrors',
-      'stateConflicts',
-      'timeLag',
+  it('exposes each target with its alarms by kind, and every alarm on the scaler', () => {
+    const [billing, pharmacy] = full.scaler.targets;
+    expect(full.scaler.targets.map((t) => [t.targetId, t.consumerGroup])).toEqual([
+      ['billing', 'billing'],
+      ['pharmacy-main', 'pharmacy'],
     ]);
-    expect(full.scaler.ticksMissingAlarm).toBeDefined();
+    expect(billing?.alarms).toHaveLength(6);
+    expect(billing?.offsetsLostAlarm).toBeUndefined();
+    for (const alarm of [
+      billing?.timeLagAlarm,
+      billing?.healthErrorAlarm,
+      billing?.scalerErrorsAlarm,
+      billing?.conflictingScalersAlarm,
+      billing?.stateConflictsAlarm,
+    ]) {
+      expect(alarm).toBeDefined();
+      expect(billing?.alarms).toContain(alarm);
+    }
+    expect(billing?.atMaxTasksLagGrowingAlarm).toBeDefined();
+    expect(pharmacy?.alarms).toHaveLength(7);
+    expect(full.scaler.alarms).toHaveLength(14);
+    expect(full.scaler.alarms).toContain(full.scaler.ticksMissingAlarm);
     expect(minimal.scaler.ticksMissingAlarm).toBeUndefined();
   });
 
@@ -610,28 +631,44 @@ describe('KafkaLagScaler dashboard and metric helpers', () => {
     expect(minimal.scaler.dashboard).toBeUndefined();
   });
 
-  it('builds group metrics with the ConsumerGroup (and Topic) dimension, one tick as period', () => {
-    const metric = full.scaler.metricSumOffsetLag('billing', { topic: 'patient-checkout' });
+  const [billingTarget, pharmacyTarget] = full.scaler.targets;
+
+  it('builds group metrics on the target with the ConsumerGroup (and Topic) dimension, one tick as period', () => {
+    const metric = billingTarget?.metricSumOffsetLag({ topic: 'patient-checkout' });
     expect(metric).toMatchObject({
       namespace: 'KafkaLagAutoscaler',
       metricName: 'SumOffsetLag',
       dimensions: { ConsumerGroup: 'billing', Topic: 'patient-checkout' },
       statistic: 'Maximum',
     });
-    expect(metric.period.toSeconds()).toBe(60);
-    expect(full.scaler.metricEstimatedMaxTimeLag('billing').dimensions).toEqual({ ConsumerGroup: 'billing' });
-    expect(minimal.scaler.metricHealthStatus('billing').period.toSeconds()).toBe(120);
+    expect(metric?.period.toSeconds()).toBe(60);
+    expect(billingTarget?.metricEstimatedMaxTimeLag().dimensions).toEqual({ ConsumerGroup: 'billing' });
+    expect(minimal.scaler.targets[0]?.metricHealthStatus().period.toSeconds()).toBe(120);
   });
 
-  it('builds scaler metrics with the Target dimension', () => {
-    expect(full.scaler.metricScalerErrors('pharmacy-main')).toMatchObject({
+  it('builds target metrics with the Target dimension', () => {
+    expect(pharmacyTarget?.metricScalerErrors()).toMatchObject({
       namespace: 'KafkaLagAutoscaler',
       metricName: 'ScalerErrors',
       dimensions: { Target: 'pharmacy-main' },
       statistic: 'Sum',
     });
-    expect(full.scaler.metricDesiredTasks('billing', { statistic: 'Average' }).statistic).toBe('Average');
+    expect(billingTarget?.metricDesiredTasks({ statistic: 'Average' }).statistic).toBe('Average');
     expect(full.scaler.metricTickDuration().dimensions ?? {}).toEqual({});
+  });
+
+  it('builds any metric of its namespace with metric(name), one tick as period', () => {
+    const metric = minimal.scaler.metric('RunningTasks', {
+      statistic: 'Minimum',
+      dimensionsMap: { Target: 'billing' },
+    });
+    expect(metric).toMatchObject({
+      namespace: 'Hospital/Lag',
+      metricName: 'RunningTasks',
+      statistic: 'Minimum',
+      dimensions: { Target: 'billing' },
+    });
+    expect(metric.period.toSeconds()).toBe(120);
   });
 });
 
@@ -644,5 +681,172 @@ describe('KafkaLagScaler and cdk-nag', () => {
   it('reports no synth errors or warnings', () => {
     expect(Annotations.fromStack(full.stack).findError('*', Match.anyValue())).toEqual([]);
     expect(Annotations.fromStack(full.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('KafkaLagScaler targets added after construction (addTarget)', () => {
+  function laterTargets() {
+    const stack = new Stack(testApp(), 'Later');
+    const scaler = new KafkaLagScaler(stack, 'Scaler', { kafka: { bootstrapBrokers: ['kafka-1:9092'] } });
+    const billing = scaler.addTarget({
+      consumerGroup: 'billing',
+      service: ScaledService.fromServiceName('hospital', 'billing'),
+      policy: { maxTasks: 3 },
+    });
+    const pharmacy = scaler.addTarget({
+      targetId: 'pharmacy-main',
+      consumerGroup: 'pharmacy',
+      service: ScaledService.fromServiceName('hospital', 'pharmacy'),
+      alarms: { timeLag: { threshold: 30 } },
+    });
+    return { stack, scaler, billing, pharmacy, template: Template.fromStack(stack) };
+  }
+  const later = laterTargets();
+
+  it('renders every target added by synth time into LAGSCALER_CONFIG', () => {
+    const config = parseScalerConfig(JSON.parse(renderIntrinsics(env(later.template).LAGSCALER_CONFIG)));
+    expect(config.targets.map((t) => [t.id ?? t.group, t.service.service, t.policy.maxTasks])).toEqual([
+      ['billing', 'billing', 3],
+      ['pharmacy-main', 'pharmacy', 64],
+    ]);
+  });
+
+  it('returns the target with its metrics and alarms, and may scale exactly the added services', () => {
+    expect(later.scaler.targets).toEqual([later.billing, later.pharmacy]);
+    expect(later.pharmacy.metricSumOffsetLag().dimensions).toEqual({ ConsumerGroup: 'pharmacy' });
+    expect(later.pharmacy.metricRecommendedTasks().dimensions).toEqual({ Target: 'pharmacy-main' });
+    expect(later.pharmacy.alarms).toContain(later.pharmacy.timeLagAlarm);
+    later.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EstimatedMaxTimeLag',
+      Dimensions: [{ Name: 'ConsumerGroup', Value: 'pharmacy' }],
+      Threshold: 30,
+    });
+    const ecsStatement = canonicalStatements(statements(later.template)).find((st) =>
+      JSON.stringify(st).includes('ecs:'),
+    ) as { Resource: Json[] };
+    expect(ecsStatement.Resource.map((arn) => renderIntrinsics(arn))).toEqual([
+      'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/hospital/billing',
+      'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/hospital/pharmacy',
+    ]);
+  });
+
+  it('adds a dashboard row per target', () => {
+    const body = JSON.stringify(onlyResource(later.template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    expect(body).toContain('## billing');
+    expect(body).toContain('## pharmacy-main');
+  });
+
+  it('rejects a target whose id is taken, naming it and the fix, before creating anything', () => {
+    const { scaler } = laterTargets();
+    expect(() =>
+      scaler.addTarget({ consumerGroup: 'billing', service: ScaledService.fromServiceName('hospital', 'other') }),
+    ).toThrow(
+      /targets\[2\] \(group 'billing'\)\.targetId: target id 'billing' is used twice; give each target a unique id/,
+    );
+    expect(scaler.targets).toHaveLength(2);
+  });
+
+  it('accepts a target constructed directly (new ScalerTarget with the scaler in its props), like addTarget', () => {
+    const stack = new Stack(testApp(), 'Direct');
+    const scaler = new KafkaLagScaler(stack, 'Scaler', { kafka: { bootstrapBrokers: ['kafka-1:9092'] } });
+    const orders = new ScalerTarget(stack, 'Orders', {
+      scaler,
+      consumerGroup: 'orders',
+      service: ScaledService.fromServiceName('shop', 'orders'),
+    });
+    expect(scaler.targets).toEqual([orders]);
+    const config = parseScalerConfig(JSON.parse(renderIntrinsics(env(Template.fromStack(stack)).LAGSCALER_CONFIG)));
+    expect(config.targets.map((t) => t.group)).toEqual(['orders']);
+    expect(
+      () => new ScalerTarget(stack, 'Again', { scaler, consumerGroup: 'orders', service: orders.service }),
+    ).toThrow(/target id 'orders' is used twice/);
+  });
+
+  it('fails synth when no target was added', () => {
+    const app = testApp();
+    new KafkaLagScaler(new Stack(app, 'Empty'), 'Scaler', { kafka: { bootstrapBrokers: ['kafka-1:9092'] } });
+    expect(() => app.synth()).toThrow(
+      /KafkaLagScaler 'Empty\/Scaler': targets: give at least one target \(consumer group -> ECS service\) in props\.targets or with addTarget\(\)/,
+    );
+  });
+});
+
+describe('KafkaLagScaler role, grants and state table', () => {
+  it('is grantable: grantPrincipal is the function role, addToRolePolicy adds to it', () => {
+    const { stack, scaler } = minimalStack();
+    scaler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['arn:aws:kms:eu-west-1:111122223333:key/k'] }),
+    );
+    expect(stack.resolve((scaler.grantPrincipal as iam.IRole).roleArn)).toEqual(stack.resolve(scaler.role.roleArn));
+    expect(statements(Template.fromStack(stack))).toContainEqual({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+    });
+  });
+
+  it('grants invoking a tick and reading the state to other principals', () => {
+    const { stack, scaler } = minimalStack();
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    scaler.grantInvoke(operator);
+    scaler.grantReadState(operator);
+    const policy = resourceNamed(Template.fromStack(stack), 'AWS::IAM::Policy', 'OperatorDefaultPolicy').Properties
+      .PolicyDocument as { Statement: Json[] };
+    const actions = policy.Statement.flatMap((st) => (st as { Action: string | string[] }).Action);
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']));
+    expect(JSON.stringify(policy)).not.toMatch(/dynamodb:PutItem|ecs:/);
+  });
+
+  it('uses a given role: the tick statements go to it, and the construct creates none', () => {
+    const stack = new Stack(testApp(), 'OwnRole');
+    const role = new iam.Role(stack, 'PlatformRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const scaler = new KafkaLagScaler(stack, 'Scaler', {
+      kafka: { bootstrapBrokers: ['kafka-1:9092'] },
+      role,
+      targets: [{ consumerGroup: 'billing', service: ScaledService.fromServiceName('hospital', 'billing') }],
+    });
+    const template = Template.fromStack(stack);
+    expect(scaler.role).toBe(role);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    const fnRole = fn(template).Role as { 'Fn::GetAtt': string[] };
+    expect(fnRole['Fn::GetAtt'][0]).toMatch(/^PlatformRole/);
+    const own = resourceNamed(template, 'AWS::IAM::Policy', 'PlatformRoleDefaultPolicy').Properties.PolicyDocument as {
+      Statement: Json[];
+    };
+    const granted = JSON.stringify(own.Statement);
+    for (const action of ['ecs:UpdateService', 'dynamodb:PutItem', 'cloudwatch:PutMetricData', 'logs:PutLogEvents']) {
+      expect(granted).toContain(action);
+    }
+  });
+
+  it('uses a given state table: grants on it, creates none, and rejects a removal policy for it', () => {
+    const stack = new Stack(testApp(), 'OwnTable');
+    const scaler = new KafkaLagScaler(stack, 'Scaler', {
+      kafka: { bootstrapBrokers: ['kafka-1:9092'] },
+      stateTable: dynamodb.Table.fromTableName(stack, 'Shared', 'platform-scaler-state'),
+      targets: [{ consumerGroup: 'billing', service: ScaledService.fromServiceName('hospital', 'billing') }],
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(env(template).STATE_TABLE_NAME).toBe('platform-scaler-state');
+    expect(JSON.stringify(statements(template))).toContain(':table/platform-scaler-state');
+    expect(scaler.stateTable.tableName).toBe('platform-scaler-state');
+    expect(
+      () =>
+        new KafkaLagScaler(stack, 'Twice', {
+          kafka: { bootstrapBrokers: ['kafka-1:9092'] },
+          stateTable: dynamodb.Table.fromTableName(stack, 'Shared2', 'platform-scaler-state'),
+          stateTableRemovalPolicy: RemovalPolicy.DESTROY,
+        }),
+    ).toThrow(/stateTableRemovalPolicy: only applies to the table the construct creates/);
+    expect(
+      () =>
+        new KafkaLagScaler(stack, 'Protected', {
+          kafka: { bootstrapBrokers: ['kafka-1:9092'] },
+          stateTable: dynamodb.Table.fromTableName(stack, 'Shared3', 'platform-scaler-state'),
+          stateTableDeletionProtection: true,
+        }),
+    ).toThrow(/stateTableDeletionProtection: only applies to the table the construct creates/);
   });
 });

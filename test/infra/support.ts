@@ -4,20 +4,14 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { REPO_ROOT } from '../../lib/paths';
 
-const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+const cdkJson = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
 };
 
-/**
- * An App with the feature flags of cdk.json, so tests see what `cdk synth` sees. Bundling is
- * skipped unless asked for: esbuild per stack would make the suite slow, and one test bundles.
- */
-export function testApp(options: { bundle?: boolean } = {}): App {
-  return new App({
-    context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
-  });
+/** An App with the feature flags of cdk.json, so tests see what `cdk synth` sees. */
+export function testApp(): App {
+  return new App({ context: cdkJson.context });
 }
 
 /** cdk-nag AwsSolutions findings that are not acknowledged, as "rule at construct path". */

@@ -2,14 +2,19 @@ import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
-import { KafkaAuth } from '../../lib/kafka-connection';
-import { KafkaLagScaler, type KafkaLagScalerProps } from '../../lib/kafka-lag-scaler';
-import { KafkaLagScalerPropsError, type ScalerTargetProps } from '../../lib/scaler-config-props';
+import {
+  KafkaAuth,
+  KafkaLagScaler,
+  KafkaLagScalerPropsError,
+  ScaledService,
+  type KafkaLagScalerProps,
+  type ScalerTargetOptions,
+} from 'kafka-lag-autoscaler';
 import { renderIntrinsics, resourceNamed, testApp, type Json } from './support';
 
-const billing: ScalerTargetProps = {
+const billing: ScalerTargetOptions = {
   consumerGroup: 'billing',
-  service: { clusterName: 'hospital', serviceName: 'billing' },
+  service: ScaledService.fromServiceName('hospital', 'billing'),
 };
 const valid: KafkaLagScalerProps = { kafka: { bootstrapBrokers: ['kafka-1:9092'] }, targets: [billing] };
 
@@ -38,7 +43,7 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     ],
     [
       'a misspelt policy field',
-      { ...valid, targets: [{ ...billing, policy: { maxTask: 3 } as unknown as ScalerTargetProps['policy'] }] },
+      { ...valid, targets: [{ ...billing, policy: { maxTask: 3 } as unknown as ScalerTargetOptions['policy'] }] },
       /targets\[0\] \(group 'billing'\)\.policy: unknown field\(s\) 'maxTask'; remove them or fix the spelling/,
     ],
     [
@@ -56,7 +61,6 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       { ...valid, kafka: { bootstrapBrokers: [] } },
       /kafka\.bootstrapBrokers: give at least one broker as host:port/,
     ],
-    ['no target', { ...valid, targets: [] }, /targets: give at least one target/],
     [
       'an empty consumer group',
       { ...valid, targets: [{ ...billing, consumerGroup: '' }] },
@@ -64,13 +68,13 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     ],
     [
       'two targets with the same id',
-      { ...valid, targets: [billing, { ...billing, service: { clusterName: 'hospital', serviceName: 'other' } }] },
-      /targets\[1\] \(group 'billing'\)\.id: target id 'billing' is used twice; give each target a unique id/,
+      { ...valid, targets: [billing, { ...billing, service: ScaledService.fromServiceName('hospital', 'other') }] },
+      /targets\[1\] \(group 'billing'\)\.targetId: target id 'billing' is used twice; give each target a unique id/,
     ],
     [
       'a target id with a slash',
-      { ...valid, targets: [{ ...billing, id: 'billing/main' }] },
-      /targets\[0\] \(group 'billing'\)\.id: id may use letters, digits/,
+      { ...valid, targets: [{ ...billing, targetId: 'billing/main' }] },
+      /targets\[0\] \(group 'billing'\)\.targetId: id may use letters, digits/,
     ],
     [
       'a sub-minute schedule',
@@ -162,15 +166,19 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     ]);
   });
 
-  it("rejects more targets than fit in Lambda's 4 KB environment, and says how to split them", () => {
+  it("rejects, at synth, more targets than fit in Lambda's 4 KB environment, and says how to split them", () => {
     // Defaults are left out of the environment, so only targets with their own settings fill it up.
-    const targets = Array.from({ length: 30 }, (_, i) => ({
-      consumerGroup: `department-${i}`,
-      topics: [`patient-checkout-${i}`],
-      service: { clusterName: 'hospital', serviceName: `department-${i}` },
-      policy: { maxTasks: 12, drainTargetSeconds: 120, scaleInCooldownSeconds: 600 },
-    }));
-    expect(synthError({ ...valid, targets }).message).toMatch(
+    const app = testApp();
+    const scaler = new KafkaLagScaler(new Stack(app, 'Large'), 'Scaler', valid);
+    for (let i = 0; i < 30; i++) {
+      scaler.addTarget({
+        consumerGroup: `department-${i}`,
+        topics: [`patient-checkout-${i}`],
+        service: ScaledService.fromServiceName('hospital', `department-${i}`),
+        policy: { maxTasks: 12, drainTargetSeconds: 120, scaleInCooldownSeconds: 600 },
+      });
+    }
+    expect(() => app.synth()).toThrow(
       /targets: the configuration \(\d+ bytes with the other variables\) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs \(about \d+ per construct\)/,
     );
   });

@@ -38,8 +38,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-/** The problems of a failed parse, unknown fields named with their fix. */
-export function schemaProblems(error: z.ZodError, unknownFieldsFix = DEFAULT_UNKNOWN_FIELDS_FIX): SchemaProblem[] {
+/** The problems of a failed parse, unknown fields named with their fix; `explain` may reword the others. */
+export function schemaProblems(
+  error: z.ZodError,
+  unknownFieldsFix = DEFAULT_UNKNOWN_FIELDS_FIX,
+  explain: (issue: z.core.$ZodIssue) => string = (issue) => issue.message,
+): SchemaProblem[] {
   return error.issues.map((issue) =>
     issue.code === 'unrecognized_keys'
       ? {
@@ -47,7 +51,7 @@ export function schemaProblems(error: z.ZodError, unknownFieldsFix = DEFAULT_UNK
           linePath: [...issue.path, issue.keys[0] ?? ''],
           message: `unknown field(s) ${issue.keys.map((key) => `'${key}'`).join(', ')}; ${unknownFieldsFix}`,
         }
-      : { path: issue.path, message: issue.message },
+      : { path: issue.path, message: explain(issue) },
   );
 }
 

@@ -49,6 +49,12 @@ export interface HealthOptions {
    * @default 0n
    */
   readonly allowedLag?: bigint;
+  /**
+   * Shortest freeze (seconds, first frozen point to now) that can be STALL: a consumer working
+   * through a long batch commits nothing meanwhile, and ticks seconds apart must not call that stuck.
+   * @default 60
+   */
+  readonly minStallSeconds?: number;
 }
 
 /** The health of one partition and the rule that decided it. */
@@ -146,11 +152,65 @@ export interface PartitionHealthInput {
   /** Its history, oldest first, including the observation `lag` came from. */
   readonly points: readonly OffsetPoint[];
   readonly ownership: Ownership;
+  /**
+   * Whether any other partition of the group committed after `atMs` (epoch ms). With it, a partition
+   * whose commit froze while others moved on is STALL as soon as the freeze spans a minimal window,
+   * without waiting for an older zero-lag point to leave the window. A consumer that commits rarely
+   * commits all its partitions together, so it never looks like this.
+   */
+  readonly othersCommittedSince?: (atMs: number) => boolean;
+}
+
+/**
+ * When the newest run of points with the same commit and a backlog began, and how many points it
+ * holds; undefined when the newest point has no backlog or no commit.
+ */
+function frozenRun(
+  window: readonly OffsetPoint[],
+  allowedLag: bigint,
+): { startMs: number; endMs: number; points: number } | undefined {
+  const last = window.at(-1);
+  if (last?.committed === undefined) return undefined;
+  let start: OffsetPoint | undefined;
+  let points = 0;
+  for (let index = window.length - 1; index >= 0; index -= 1) {
+    const point = window[index];
+    const lag = point === undefined ? undefined : pointLag(point);
+    if (point?.committed !== last.committed || lag === undefined || lag <= allowedLag) break;
+    start = point;
+    points += 1;
+  }
+  return start === undefined ? undefined : { startMs: start.atMs, endMs: last.atMs, points };
 }
 
 /** A point count from options: at least 2 (a window of one shows no movement), default when NaN. */
 function count(value: number | undefined, fallback: number): number {
   return value === undefined || Number.isNaN(value) ? fallback : Math.max(2, Math.floor(value));
+}
+
+/** How long (points and time) a freeze must last to be STALL. */
+interface StallBar {
+  readonly minPoints: number;
+  readonly minMs: number;
+}
+
+/** Frozen with a backlog long enough to be STALL, while another partition of the group committed. */
+function stuckWhileOthersMove(
+  input: PartitionHealthInput,
+  window: readonly OffsetPoint[],
+  allowedLag: bigint,
+  bar: StallBar,
+): boolean {
+  const run = frozenRun(window, allowedLag);
+  const long = run !== undefined && run.points >= bar.minPoints && run.endMs - run.startMs >= bar.minMs;
+  return long && input.othersCommittedSince?.(run.startMs) === true;
+}
+
+/** The whole window frozen (Burrow's STALL), and for at least the bar's time. */
+function frozenWindow(window: readonly OffsetPoint[], minMs: number): boolean {
+  const first = window[0];
+  const last = window.at(-1);
+  return first !== undefined && last !== undefined && last.atMs - first.atMs >= minMs && commitNeverMoved(window);
 }
 
 /** The health of one partition over the newest `windowPoints` of its history. */
@@ -161,18 +221,20 @@ export function partitionHealth(input: PartitionHealthInput, options: HealthOpti
   const allowedLag = options.allowedLag ?? 0n;
   const window = points.slice(-windowSize);
   const complete = window.length >= minWindowPoints;
+  const stall: StallBar = { minPoints: minWindowPoints, minMs: (options.minStallSeconds ?? 60) * 1000 };
 
   const rule = ((): HealthRule => {
     if (!isKnownLag(lag)) return 'unavailable';
     if (lag.lag <= allowedLag) return 'lag-within-allowed';
     if (complete && ownership === 'unowned' && commitNeverMoved(window)) return 'stopped';
+    if (ownership === 'owned' && stuckWhileOthersMove(input, window, allowedLag, stall)) return 'stalled';
     if (lagWasWithin(window, allowedLag)) return 'lag-was-zero';
     if (unrecoveredRewind(window)) return 'rewound';
     // Past lag-was-zero, the partition had a backlog at every point: a member that holds it and
     // does not commit over a whole window is stuck, whether or not the end moves (Burrow's STALL).
     // Mid-rebalance (ownership unknown) nobody commits for a moment; calling that STALL would take
     // the lag out of scaling exactly when it is needed.
-    if (complete && ownership === 'owned' && commitNeverMoved(window)) return 'stalled';
+    if (complete && ownership === 'owned' && frozenWindow(window, stall.minMs)) return 'stalled';
     if (complete && lagKeptGrowing(window)) return 'lag-increasing';
     return complete ? 'no-problem' : 'window-incomplete';
   })();

@@ -101,6 +101,16 @@ function scalingInputs(
   return { topic, scalableLag, excludedLag, excludedPartitions, maxScalablePartitionLag, scalableTimeLag };
 }
 
+/** Whether any partition other than `except` moved its commit after `atMs`. */
+function committedSince(history: OffsetHistory, atMs: number, except: { topic: string; partition: number }): boolean {
+  return history.partitions.some((p) => {
+    if (p.topic === except.topic && p.partition === except.partition) return false;
+    const from = p.points.findLast((point) => point.atMs <= atMs)?.committed;
+    const to = p.points.at(-1)?.committed;
+    return from !== undefined && to !== undefined && to > from;
+  });
+}
+
 /**
  * Measures one group: appends the snapshot to the history, then computes partition lags, summaries,
  * time lags, rates and health from it. Deterministic for equal inputs.
@@ -119,7 +129,15 @@ export function measureGroup(input: MeasureInput): GroupMeasurement {
   }));
   const health = combineHealth(
     partitions.map((lag) =>
-      partitionHealth({ lag, points: pointsOf(nextHistory, lag), ownership: ownership(lag) }, options.health),
+      partitionHealth(
+        {
+          lag,
+          points: pointsOf(nextHistory, lag),
+          ownership: ownership(lag),
+          othersCommittedSince: (atMs) => committedSince(nextHistory, atMs, lag),
+        },
+        options.health,
+      ),
     ),
   );
   const stalled = new Set(health.stalledPartitions.map(partitionKey));
@@ -142,7 +160,10 @@ export function measureGroup(input: MeasureInput): GroupMeasurement {
         nextHistory,
         { topic, partitions: partitions.filter((p) => p.topic === topic).map((p) => p.partition) },
         snapshot.members,
-        rateOptions,
+        {
+          ...rateOptions,
+          exclude: new Set(health.stalledPartitions.filter((p) => p.topic === topic).map((p) => p.partition)),
+        },
       ),
     ),
     health,

@@ -33,9 +33,18 @@ export interface IntervalRate {
   readonly perSecond: number;
 }
 
+/** One partition's rates over the window (msg/s), undefined without two points. */
+export interface PartitionRates {
+  readonly partition: number;
+  readonly production: number | undefined;
+  readonly consumption: number | undefined;
+}
+
 /** The throughput facts of one topic. */
 export interface TopicThroughput {
   readonly topic: string;
+  /** Every partition's production and consumption over the window. */
+  readonly partitions: readonly PartitionRates[];
   readonly members: readonly MemberRate[];
   /** The partition producing the most over the window, with its rate; undefined without two points. */
   readonly hottestPartition: { readonly partition: number; readonly perSecond: number } | undefined;
@@ -48,6 +57,11 @@ export interface ThroughputOptions {
   readonly now: number;
   /** Rates and saturation over points at or after `now - windowMs`; @default the whole history. */
   readonly windowMs?: number;
+  /**
+   * Partitions left out of the members' rates and saturation (STALLED ones: a backlog no member
+   * moves would make its member look saturated at a low rate). @default none
+   */
+  readonly exclude?: ReadonlySet<number>;
 }
 
 const lagAt = (point: OffsetPoint): bigint =>
@@ -121,7 +135,10 @@ export function topicThroughput(
     ]),
   );
   const memberRates = members.flatMap((member) => {
-    const held = member.assignment.filter((tp) => tp.topic === topic.topic).flatMap((tp) => tp.partitions);
+    const held = member.assignment
+      .filter((tp) => tp.topic === topic.topic)
+      .flatMap((tp) => tp.partitions)
+      .filter((partition) => options.exclude?.has(partition) !== true);
     const points = held.flatMap((partition) => windowed.get(partitionKey({ topic: topic.topic, partition })) ?? []);
     return held.length === 0 || points.length === 0
       ? []
@@ -132,8 +149,14 @@ export function topicThroughput(
           ),
         ];
   });
+  const windowedPoints = [...windowed.values()];
   return {
     topic: topic.topic,
+    partitions: topic.partitions.map((partition, index) => ({
+      partition,
+      production: productionRate(windowedPoints[index] ?? []),
+      consumption: consumptionRate(windowedPoints[index] ?? []),
+    })),
     members: memberRates,
     hottestPartition: hottest(topic.partitions, [...windowed.values()]),
     production: productionIntervals(all),

@@ -98,6 +98,9 @@ export function estimateCapacity(
  */
 export interface HotPartition {
   readonly topic: string;
+  readonly partition: number;
+  /** Partitions of its topic. */
+  readonly partitions: number;
   /** Its production (msg/s) against one task's capacity (msg/s). */
   readonly productionRate: number;
   readonly capacityPerTask: number;
@@ -115,7 +118,8 @@ export function unfixableHotPartitions(
     const hot = topic.hottestPartition;
     if (capacityPerTask === undefined || hot === undefined || topic.partitions <= 1) return [];
     if (hot.productionRate <= capacityPerTask * utilization) return [];
-    return [{ topic: topic.topic, productionRate: hot.productionRate, capacityPerTask, lag: hot.lag }];
+    const { partition, productionRate, lag } = hot;
+    return [{ topic: topic.topic, partition, partitions: topic.partitions, productionRate, capacityPerTask, lag }];
   });
 }
 

@@ -82,8 +82,11 @@ export const PolicyConfigSchema = z
     scaleOutCooldownSeconds: nonNegativeSeconds('scaleOutCooldownSeconds').default(60),
     /** After any scale action, no scale-in for this long. @default 300 */
     scaleInCooldownSeconds: nonNegativeSeconds('scaleInCooldownSeconds').default(300),
-    /** Scale in only to the highest recommendation seen over this window. @default 600 */
-    scaleInStabilizationSeconds: nonNegativeSeconds('scaleInStabilizationSeconds').default(600),
+    /**
+     * Scale in only to the highest production need recommended over this window (HPA uses 300 s too;
+     * a drained backlog no longer counts, so a burst is not held for the window). @default 300
+     */
+    scaleInStabilizationSeconds: nonNegativeSeconds('scaleInStabilizationSeconds').default(300),
     /** Most tasks added in one step; absent = no bound. Rounded up to the next useful count. */
     maxStepUp: taskCount('maxStepUp')
       .min(1, { error: 'maxStepUp must be at least 1 task (or leave it out)' })
@@ -99,6 +102,16 @@ export const PolicyConfigSchema = z
      * after the group has been settled this long, so a rebalance pause does not read as slowness. @default 60
      */
     rateWindowSeconds: positiveSeconds('rateWindowSeconds').default(60),
+    /**
+     * The consumers' partition assignor. Only used to find a task count that gives a partition no
+     * count can drain a member of its own (range: Kafka's Java default; roundrobin: kafkajs's default;
+     * any other: only one partition per task guarantees it). @default 'range'
+     */
+    assignor: z
+      .enum(['range', 'roundrobin', 'cooperative-sticky', 'uniform'], {
+        error: "assignor must be 'range', 'roundrobin', 'cooperative-sticky' or 'uniform'",
+      })
+      .default('range'),
     /** Decide and record, but mark every decision as not to be acted on. @default false */
     dryRun: z.boolean({ error: 'dryRun must be true or false' }).default(false),
   })

@@ -3,16 +3,24 @@
  * capacity, loads, the recommendation and its rule, the drain numbers, the memory to persist and the
  * stabilization window. Every gate after sizing reads it; none recomputes.
  */
-import { estimateCapacity, rateTrust, smallestCapacity, toLoads, unfixableHotPartitions } from './capacity';
+import {
+  CAPACITY_SAMPLE_MAX_AGE_MS,
+  estimateCapacity,
+  rateTrust,
+  smallestCapacity,
+  toLoads,
+  unfixableHotPartitions,
+} from './capacity';
 import { forecastProduction } from './forecast';
-import type { DecisionInputs, PolicyMemory } from './input';
+import type { CapacitySample, DecisionInputs, PolicyMemory, TopicObservation } from './input';
 import { recommend, type Sizing } from './recommendation';
 import { drainSeconds, drainSecondsAfterChange, type TopicLoad } from './sizing';
 import { recordRecommendation, stabilizedRecommendation, type StabilizedRecommendation } from './stabilization';
 import type { TickContext } from './tick';
 
 /** The numbers every decision after sizing reports. */
-export type DrainNumbers = Pick<DecisionInputs, 'capacityPerTask' | 'drainSecondsNow' | 'drainSecondsRecommended'>;
+export type DrainNumbers = Pick<DecisionInputs, 'capacityPerTask' | 'drainSecondsNow' | 'drainSecondsRecommended'> &
+  Partial<Pick<DecisionInputs, 'hotPartitions'>>;
 
 /** Everything the gates after sizing read. */
 export interface DecisionContext extends TickContext, Sizing {
@@ -44,6 +52,43 @@ export function drainNumbers(
   };
 }
 
+/**
+ * A per-task capacity the group has certainly shown (msg/s): the fastest member over a settled window,
+ * or the group's consumption over the window shared by the most tasks that can have done it (no
+ * scale-in inside the window: more members than counted would have done the work). Undefined when
+ * neither applies. Sizing on it can only overstate the tasks needed, so it may justify a scale-in.
+ */
+export function lowerBoundCapacityOf(tick: TickContext, topic: TopicObservation, settled: boolean): number | undefined {
+  const { memory, config, now, current, observation } = tick;
+  const fastest = settled ? topic.fastestMemberRate : undefined;
+  const lastIn = memory.lastAction?.direction === 'in' ? memory.lastAction.atMs : undefined;
+  const scaledInRecently = lastIn !== undefined && now - lastIn < config.rateWindowSeconds * 1000;
+  const tasks = Math.max(observation.group.members, current);
+  const shared =
+    scaledInRecently || topic.consumptionRate === undefined || tasks <= 0 ? undefined : topic.consumptionRate / tasks;
+  if (fastest === undefined) return shared;
+  return shared === undefined ? fastest : Math.max(fastest, shared);
+}
+
+/** The remembered capacity floors, raised by this tick's lower bounds; a floor older than a day is dropped. */
+export function capacityFloors(
+  memory: PolicyMemory,
+  topics: readonly TopicObservation[],
+  lowerBound: (topic: TopicObservation) => number | undefined,
+  now: number,
+): Record<string, CapacitySample> {
+  const floors: Record<string, CapacitySample> = {};
+  for (const topic of topics) {
+    const kept = memory.capacityFloor?.[topic.topic];
+    const fresh = kept !== undefined && now - kept.atMs <= CAPACITY_SAMPLE_MAX_AGE_MS ? kept : undefined;
+    const seen = lowerBound(topic);
+    const raised = seen !== undefined && (fresh === undefined || seen >= fresh.perSecond);
+    const floor = raised ? { atMs: now, perSecond: seen } : fresh;
+    if (floor !== undefined) floors[topic.topic] = floor;
+  }
+  return floors;
+}
+
 /** Size a tick that passed the settle gate: compute the decision context once. */
 export function sizeTick(tick: TickContext): DecisionContext {
   const { observation, memory, config, now, settle } = tick;
@@ -53,17 +98,20 @@ export function sizeTick(tick: TickContext): DecisionContext {
   const production = topics.map((topic) => forecastProduction(topic, config.drainTargetSeconds)?.perSecond);
   const hot = unfixableHotPartitions(topics, capacity, config.targetUtilization);
   const loads = toLoads(topics, capacity, production, hot);
-  const lowerBoundCapacity = topics.map((topic) => (trust.exact ? topic.fastestMemberRate : undefined));
+  const floor = capacityFloors(memory, topics, (topic) => lowerBoundCapacityOf(tick, topic, trust.exact), now);
+  const lowerBoundCapacity = topics.map((topic) => floor[topic.topic]?.perSecond);
   const sizing = recommend(tick, { loads, hot, lowerBoundCapacity, production });
+  const hotPartitions = hot.length;
   const windowMs = config.scaleInStabilizationSeconds * 1000;
-  const latest = { atMs: now, tasks: sizing.recommended };
+  // The window remembers what production needed, not the backlog a burst left (it is drained by then).
+  const latest = { atMs: now, tasks: sizing.sustained ?? sizing.recommended };
   const recommendations = recordRecommendation(memory.recommendations, latest, group.freshness, windowMs);
   const { settleWaitStartMs, settledSinceMs } = settle;
   return {
     ...tick,
     ...sizing,
     loads,
-    numbers: drainNumbers(tick, loads, smallestCapacity(capacity), sizing.recommended),
+    numbers: { ...drainNumbers(tick, loads, smallestCapacity(capacity), sizing.recommended), hotPartitions },
     next: {
       ...memory,
       recommendations,
@@ -71,6 +119,7 @@ export function sizeTick(tick: TickContext): DecisionContext {
       settledSinceMs,
       capacityPerTask: capacity.remembered,
       capacitySamples: capacity.samples,
+      capacityFloor: floor,
     },
     stabilized: stabilizedRecommendation(recommendations, now, windowMs),
     sinceLastActionMs: memory.lastAction === undefined ? Infinity : now - memory.lastAction.atMs,

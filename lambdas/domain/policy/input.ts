@@ -40,7 +40,13 @@ export interface TopicObservation {
   readonly fastestMemberRate: number | undefined;
   /** The scalable partition producing the most over the window: its production, lag and time lag. */
   readonly hottestPartition:
-    { readonly productionRate: number; readonly lag: number; readonly timeLagSeconds: number | undefined } | undefined;
+    | {
+        readonly partition: number;
+        readonly productionRate: number;
+        readonly lag: number;
+        readonly timeLagSeconds: number | undefined;
+      }
+    | undefined;
   /** Age (seconds) of the oldest unconsumed message on the scalable partitions other than the hottest. */
   readonly timeLagSecondsWithoutHottest: number | undefined;
   /** The topic's production per interval between snapshots, oldest first (for a short-horizon forecast). */
@@ -128,6 +134,11 @@ export interface PolicyMemory {
   readonly capacityPerTask: Readonly<Record<string, number>>;
   /** The capacity samples behind each estimate, newest last (absent in states saved before samples). */
   readonly capacitySamples?: Readonly<Record<string, readonly CapacitySample[]>>;
+  /**
+   * Per topic, the highest capacity a task has certainly shown (msg/s) in the last day: a lower bound
+   * that may justify a scale-in while no saturated sample exists (absent in older states).
+   */
+  readonly capacityFloor?: Readonly<Record<string, CapacitySample>>;
 }
 
 /** One capacity measurement: a saturated member's rate (msg/s per task) at a time. */
@@ -144,6 +155,7 @@ export const emptyPolicyMemory: PolicyMemory = {
   settledSinceMs: undefined,
   capacityPerTask: {},
   capacitySamples: {},
+  capacityFloor: {},
 };
 
 /** All the policy needs for one decision. */
@@ -189,6 +201,8 @@ export interface DecisionInputs {
   readonly drainSecondsRecommended: number | undefined;
   readonly timeLagSeconds: number | undefined;
   readonly freshness: DataFreshness;
+  /** Partitions no task count can drain (each alone produces more than a task consumes): named, not chased. */
+  readonly hotPartitions: number;
   readonly detail: string;
 }
 

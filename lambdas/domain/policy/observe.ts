@@ -7,7 +7,7 @@ import { isReconciled } from '../lag/membership';
 import { isKnownLag } from '../lag/partition-lag';
 import type { Rate } from '../lag/rates';
 import type { TargetMeasurement } from '../lag/targets';
-import type { TopicThroughput } from '../lag/throughput';
+import type { PartitionRates, TopicThroughput } from '../lag/throughput';
 import { maxTimeLag, type MaxTimeLag, type TimeLag } from '../lag/time-lag';
 import type { DataFreshness, PolicyObservation, ServiceObservation, TopicObservation } from './input';
 
@@ -50,9 +50,10 @@ export function observe(
 /** One topic as the policy reads it: lag, rates, the capacity evidence and the hottest partition. */
 function topicObservation(lag: GroupMeasurement, scaling: TopicScalingInputs): TopicObservation {
   const topic = lag.summary.topics.find((t) => t.topic === scaling.topic);
-  const rate = lag.rates.find((r) => r.topic === scaling.topic);
   const throughput = lag.throughput.find((t) => t.topic === scaling.topic);
-  const consumption = rate ? perSecond(rate.consumption) : undefined;
+  const stalled = stalledOf(lag, scaling.topic);
+  const production = scalableSum(throughput, stalled, (p) => p.production);
+  const consumption = scalableSum(throughput, stalled, (p) => p.consumption);
   const members = lag.summary.memberCount;
   const hottest = hottestPartitionOf(lag, scaling.topic, throughput);
   return {
@@ -61,7 +62,7 @@ function topicObservation(lag: GroupMeasurement, scaling: TopicScalingInputs): T
     scalableLag: Number(scaling.scalableLag),
     excludedLag: Number(scaling.excludedLag),
     maxPartitionLag: Number(scaling.maxScalablePartitionLag),
-    productionRate: rate ? perSecond(rate.production) : undefined,
+    productionRate: production,
     maxPartitionProductionRate: hottest?.productionRate,
     consumptionRate: consumption,
     consumptionRatePerTask: consumption !== undefined && members > 0 ? consumption / members : undefined,
@@ -75,6 +76,24 @@ function topicObservation(lag: GroupMeasurement, scaling: TopicScalingInputs): T
     })),
     partitionsWithoutCommit: lag.partitions.filter((p) => p.topic === scaling.topic && p.kind === 'no-commit').length,
   };
+}
+
+/** The STALLED partitions of a topic: their production is not something more tasks can consume. */
+function stalledOf(lag: GroupMeasurement, topic: string): ReadonlySet<number> {
+  return new Set(lag.health.stalledPartitions.filter((p) => p.topic === topic).map((p) => p.partition));
+}
+
+/** A rate summed over the topic's partitions that are not STALLED; undefined when none is known. */
+function scalableSum(
+  throughput: TopicThroughput | undefined,
+  stalled: ReadonlySet<number>,
+  pick: (rates: PartitionRates) => number | undefined,
+): number | undefined {
+  const known = (throughput?.partitions ?? [])
+    .filter((p) => !stalled.has(p.partition))
+    .map(pick)
+    .filter((rate): rate is number => rate !== undefined);
+  return known.length === 0 ? undefined : known.reduce((sum, rate) => sum + rate, 0);
 }
 
 /** The median rate of the saturated members (a capacity sample) and the fastest member's rate (a lower bound). */
@@ -99,7 +118,7 @@ function hottestPartitionOf(
   lag: GroupMeasurement,
   topic: string,
   throughput: TopicThroughput | undefined,
-): (NonNullable<TopicObservation['hottestPartition']> & { readonly partition: number }) | undefined {
+): TopicObservation['hottestPartition'] {
   const hot = throughput?.hottestPartition;
   if (hot === undefined) return undefined;
   const stalled = lag.health.stalledPartitions.some((p) => p.topic === topic && p.partition === hot.partition);
@@ -116,7 +135,7 @@ function hottestPartitionOf(
 
 /** The oldest unconsumed message over the scalable partitions other than `exclude`. */
 function timeLagWithout(lag: GroupMeasurement, topic: string, exclude: number | undefined): number | undefined {
-  const stalled = new Set(lag.health.stalledPartitions.filter((p) => p.topic === topic).map((p) => p.partition));
+  const stalled = stalledOf(lag, topic);
   const others = lag.timeLag.partitions.filter(
     (p) => p.topic === topic && p.partition !== exclude && !stalled.has(p.partition),
   );

@@ -20,6 +20,7 @@ export function decisionInputs(
     capacityPerTask: undefined,
     drainSecondsNow: undefined,
     drainSecondsRecommended: undefined,
+    hotPartitions: 0,
     detail: '',
     ...explanation,
   };

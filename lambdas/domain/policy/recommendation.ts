@@ -3,8 +3,9 @@
  * time from measured capacity, else by the lag threshold until a capacity is known; then kept inside
  * the task range. The gates after sizing decide whether and how far to move toward it.
  */
-import { usefulAtLeast } from './assignment';
+import { capPartitions, usefulAtLeast } from './assignment';
 import type { TaskBounds } from './bounds';
+import type { PolicyConfig } from './config';
 import type { PolicyRule } from './input';
 import { toLoads, type HotPartition } from './capacity';
 import { sizeForDrainTarget, type TopicLoad } from './sizing';
@@ -25,6 +26,11 @@ export interface Sizing {
   readonly meetsTarget: boolean;
   /** Why, in words, when the rule needs more than its name (hot partitions, falling behind). */
   readonly reason?: string;
+  /**
+   * Tasks production alone needs, without the backlog: what the scale-in stabilization window
+   * remembers, so that a burst's backlog (drained by then) does not hold its size for the window.
+   */
+  readonly sustained?: number;
 }
 
 /** What sizing reads besides the tick: the loads and the partitions it leaves out. */
@@ -67,19 +73,40 @@ export function sizeByDrainTarget(tick: TickContext, loads: readonly TopicLoad[]
  */
 export function sizeByLagThreshold(tick: TickContext, inputs: SizingInputs): Sizing {
   const { partitionCounts, config, current, bounds, totals } = tick;
+  // More tasks than the largest topic has partitions add no throughput, idle consumers allowed or not.
   const byLag =
-    usefulAtLeast(partitionCounts, Math.ceil(totals.scalableLag / config.lagPerTaskThreshold)) ?? bounds.upper;
-  if (byLag > current) return { recommended: byLag, sizingRule: 'lag-threshold', meetsTarget: true };
+    usefulAtLeast(partitionCounts, Math.ceil(totals.scalableLag / config.lagPerTaskThreshold)) ??
+    Math.min(bounds.upper, Math.max(capPartitions(partitionCounts), 1));
   const conservative = conservativeLoads(tick, inputs);
-  const bySeen = conservative === undefined ? current : sizeByDrainTarget(tick, conservative).recommended;
-  return { recommended: Math.min(current, Math.max(byLag, bySeen)), sizingRule: 'lag-threshold', meetsTarget: true };
+  // Sizing on a capacity tasks have certainly shown can only overstate the need: it may lower the
+  // threshold's guess, and it is the only evidence that allows a scale-in.
+  const bySeen = conservative === undefined ? undefined : sizeByDrainTarget(tick, conservative).recommended;
+  const sustained = conservative === undefined ? undefined : sustainedNeed(tick, conservative);
+  const rule = { sizingRule: 'lag-threshold', meetsTarget: true, sustained } as const;
+  if (byLag > current) return { ...rule, recommended: bySeen === undefined ? byLag : Math.min(byLag, bySeen) };
+  return { ...rule, recommended: Math.min(current, Math.max(byLag, bySeen ?? current)) };
+}
+
+/** The smallest useful count that keeps up with production alone (no backlog, no start delay). */
+export function sustainedNeed(tick: TickContext, loads: readonly TopicLoad[]): number {
+  const production = loads.map((load) => ({ ...load, scalableLag: 0, maxPartitionLag: 0 }));
+  return sizeForDrainTarget({
+    loads: production,
+    current: tick.current,
+    drainTargetSeconds: tick.config.drainTargetSeconds,
+    utilization: tick.config.targetUtilization,
+    pauseSeconds: 0,
+    startSeconds: 0,
+  }).tasks;
 }
 
 /** The loads with the lower-bound capacity: sizing on them can only overstate the tasks needed. */
 function conservativeLoads(tick: TickContext, inputs: SizingInputs): readonly TopicLoad[] | undefined {
-  const capacities = inputs.lowerBoundCapacity;
-  if (capacities.some((c) => c === undefined || c <= 0)) return undefined;
-  return toLoads(tick.observation.topics, { perTopic: capacities, remembered: {}, samples: {} }, inputs.production);
+  // A member that consumed nothing shows no capacity; an epsilon still lets a group with nothing to do
+  // (no production, no backlog) size down, and sizes any real load as undrainable (no scale-in).
+  if (inputs.lowerBoundCapacity.some((c) => c === undefined)) return undefined;
+  const perTopic = inputs.lowerBoundCapacity.map((c) => Math.max(c ?? 0, MIN_CAPACITY));
+  return toLoads(tick.observation.topics, { perTopic, remembered: {}, samples: {} }, inputs.production);
 }
 
 /**
@@ -108,6 +135,31 @@ export function behindSchedule(tick: TickContext, hot: readonly HotPartition[]):
   return undefined;
 }
 
+/** The capacity (msg/s) assumed for a member that consumed nothing in a settled window. */
+const MIN_CAPACITY = 1e-6;
+
+/**
+ * The smallest count from `from` up to the task range's upper bound at which every unfixable hot
+ * partition is its member's only partition under the configured assignor; undefined when none is.
+ */
+export function ownMemberCount(tick: TickContext, hot: readonly HotPartition[], from: number): number | undefined {
+  for (let tasks = Math.max(from, 1); tasks <= tick.bounds.upper; tasks += 1) {
+    if (hot.every((h) => holdsAlone(tick.config.assignor, h.partitions, h.partition, tasks))) return tasks;
+  }
+  return undefined;
+}
+
+/** Whether partition `p` of `partitions` is its member's only partition with `tasks` members. */
+export function holdsAlone(assignor: PolicyConfig['assignor'], partitions: number, p: number, tasks: number): boolean {
+  if (tasks >= partitions) return true;
+  if (assignor === 'roundrobin') return tasks > Math.max(p, partitions - 1 - p);
+  if (assignor !== 'range') return false;
+  // Range: the first (partitions mod tasks) members take one partition more than the others.
+  const share = Math.floor(partitions / tasks);
+  const larger = partitions % tasks;
+  return share === 1 && p >= larger * 2;
+}
+
 /** Consumption below this share of production, with a backlog, is falling behind. */
 export const FALLING_BEHIND_RATIO = 0.9;
 
@@ -120,15 +172,20 @@ export function clampToBounds(recommended: number, bounds: TaskBounds): number {
 function sizeFirst(tick: TickContext, inputs: SizingInputs): Sizing {
   if (isIdle(tick)) return { recommended: 0, sizingRule: 'scale-to-zero', meetsTarget: true };
   if (inputs.loads === undefined) return sizeByLagThreshold(tick, inputs);
-  const sized = sizeByDrainTarget(tick, inputs.loads);
+  const sized = { ...sizeByDrainTarget(tick, inputs.loads), sustained: sustainedNeed(tick, inputs.loads) };
   if (inputs.hot.length === 0) return sized;
   const names = inputs.hot.map(
-    (h) => `${h.topic} (${h.productionRate.toFixed(0)}/s > ${h.capacityPerTask.toFixed(0)}/s per task)`,
+    (h) => `${h.topic}/${h.partition} (${h.productionRate.toFixed(0)}/s > ${h.capacityPerTask.toFixed(0)}/s per task)`,
   );
+  // A member of its own consumes the partition at a task's full capacity instead of what its
+  // neighbours leave over: its backlog grows slower and drains sooner once the hot key cools.
+  const own = ownMemberCount(tick, inputs.hot, sized.recommended);
+  const dedicated = own === undefined ? '' : `; ${own} tasks give it a member of its own`;
   return {
     ...sized,
+    recommended: Math.max(sized.recommended, own ?? 0),
     sizingRule: 'hot-partition',
-    reason: `no count drains the hottest partition of ${names.join(', ')}`,
+    reason: `no count drains ${names.join(', ')}${dedicated}`,
   };
 }
 
@@ -138,7 +195,9 @@ function sizeFirst(tick: TickContext, inputs: SizingInputs): Sizing {
  */
 export function recommend(tick: TickContext, inputs: SizingInputs): Sizing {
   const sized = sizeFirst(tick, inputs);
-  let result: Sizing = { ...sized, recommended: clampToBounds(sized.recommended, tick.bounds) };
+  const recommended = clampToBounds(sized.recommended, tick.bounds);
+  const sustained = sized.sustained === undefined ? recommended : clampToBounds(sized.sustained, tick.bounds);
+  let result: Sizing = { ...sized, recommended, sustained: Math.min(sustained, recommended) };
   const behind = sized.sizingRule === 'scale-to-zero' ? undefined : behindSchedule(tick, inputs.hot);
   if (behind !== undefined && result.recommended <= tick.current && tick.current < tick.bounds.upper) {
     const step = usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper;

@@ -94,8 +94,9 @@ export function scaleOutCooldown(context: DecisionContext): PolicyOutcome | unde
 export function notWorthRebalance(context: DecisionContext): PolicyOutcome | undefined {
   const { loads, current, config, meetsTarget, sizingRule } = context;
   const { drainSecondsNow, drainSecondsRecommended } = context.numbers;
-  // Late or falling behind: the drain target is already missed, so the step is worth its pause.
-  if (sizingRule === 'behind') return undefined;
+  // Late or falling behind: the drain target is already missed, so the step is worth its pause. A
+  // hot partition's own member is not about drain time (no count drains it) but its rate of decay.
+  if (sizingRule === 'behind' || sizingRule === 'hot-partition') return undefined;
   if (loads === undefined || drainSecondsNow === undefined || drainSecondsRecommended === undefined) return undefined;
   // A count that falls behind production must grow, whatever the pause costs.
   if (!(current > 0 && keepsUp(loads, current, config.targetUtilization))) return undefined;
@@ -146,8 +147,9 @@ export function scaleInCooldown(context: DecisionContext): PolicyOutcome | undef
 
 /** Scale in only once history covers the window, and only if the window's highest recommendation is below current. */
 export function stabilization(context: DecisionContext): PolicyOutcome | undefined {
-  const { stabilized, current } = context;
-  const allowsScaleIn = stabilized.covered && stabilized.tasks !== undefined && stabilized.tasks < current;
+  const { stabilized, current, recommended } = context;
+  const allowsScaleIn =
+    stabilized.covered && stabilized.tasks !== undefined && Math.max(stabilized.tasks, recommended) < current;
   if (allowsScaleIn) return undefined;
   const detail = stabilized.covered
     ? `highest recommendation in the window is ${stabilized.tasks ?? current}`
@@ -162,7 +164,7 @@ export function stabilization(context: DecisionContext): PolicyOutcome | undefin
 export function scaleIn(context: DecisionContext): PolicyOutcome {
   const { current, partitionCounts, config, bounds, sizingRule } = context;
   // The stabilization gate passed, so the window's highest recommendation is known and below `current`.
-  const target = context.stabilized.tasks ?? current;
+  const target = Math.max(context.stabilized.tasks ?? current, context.recommended);
   const to =
     target === 0 ? 0 : boundStep(partitionCounts, { from: current, to: target, maxStep: config.maxStepDown }, bounds);
   if (to >= current) {

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CpuPressure } from './cpu-pressure';
 import { runChaos, tally } from './fleet';
 import { setUpScenario, startFleet, tearDown, waitCaughtUp, type Scenario } from './scenario';
 
@@ -6,7 +7,14 @@ const partitions = 6;
 const records = 3000;
 const batchSize = 100;
 
-describe('UNSAFE commit-before-process under chaos', () => {
+describe('UNSAFE commit-before-process under chaos and CPU pressure', () => {
+  let pressure: CpuPressure;
+  beforeAll(() => {
+    pressure = CpuPressure.start();
+  });
+  afterAll(async () => {
+    await pressure.stop();
+  });
   let scenario: Scenario | undefined;
   afterEach(async () => {
     await tearDown(scenario);
@@ -15,7 +23,7 @@ describe('UNSAFE commit-before-process under chaos', () => {
 
   it('loses the records a killed member had committed but not processed (why the strategy is unsafe)', async () => {
     scenario = await setUpScenario('unsafe', partitions, records);
-    const fleet = startFleet(scenario, 'unsafe-commit-before-process', () => [
+    const fleet = await startFleet(scenario, 'unsafe-commit-before-process', () => [
       '--batch-size',
       String(batchSize),
       '--processing-time-ms',

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, uniqueName } from '../../support/services';
-import { ConsumerFleet, tally } from './fleet';
+import { ConsumerFleet, consumerBundle, tally } from './fleet';
 import { fastGroupArgs, setUpScenario, startFleet, tearDown, waitCaughtUp, type Scenario } from './scenario';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -38,10 +38,10 @@ describe('consumer process', () => {
   it('serves health and progress on 127.0.0.1 and reports its partitions, processed count and last commit', async () => {
     scenario = await setUpScenario('health', 3, 300);
     const port = 18_000 + Math.floor(Math.random() * 2000);
-    const fleet = startFleet(scenario, 'sync-batch', () => ['--health-port', String(port)]);
+    const fleet = await startFleet(scenario, 'sync-batch', () => ['--health-port', String(port)]);
     const member = fleet.start(0);
     const health = await eventually(
-      'the consumer to process all 300 records',
+      'the consumer to process all 300 records and commit every partition',
       async () => {
         const response = await fetch(`http://127.0.0.1:${port}/health`);
         const body = (await response.json()) as {
@@ -50,7 +50,9 @@ describe('consumer process', () => {
           partitions: string[];
           lastCommit?: { offsets: Record<string, string> };
         };
-        return response.status === 200 && body.processed === 300 ? body : undefined;
+        // Processed counts each record at once; the commit of the last chunk follows it.
+        const committed = Object.keys(body.lastCommit?.offsets ?? {}).length;
+        return response.status === 200 && body.processed === 300 && committed === 3 ? body : undefined;
       },
       { timeoutMs: 60_000 },
     );
@@ -64,13 +66,18 @@ describe('consumer process', () => {
   it('runs the hospital example: billing, housekeeping and pharmacy each consume every checkout with their own offsets', async () => {
     scenario = await setUpScenario('hospital', 3, 300);
     const current = scenario;
+    const entry = await consumerBundle();
     const fleets = (['billing', 'housekeeping', 'pharmacy'] as const).map((department) => {
       const group = uniqueName(department);
       mkdirSync(`${current.dir}/${department}`);
-      const fleet = new ConsumerFleet(`${current.dir}/${department}`, () => [
-        ...['--brokers', current.brokers, '--topic', current.topic, '--department', department, '--group', group],
-        ...fastGroupArgs,
-      ]);
+      const fleet = new ConsumerFleet(
+        `${current.dir}/${department}`,
+        () => [
+          ...['--brokers', current.brokers, '--topic', current.topic, '--department', department, '--group', group],
+          ...fastGroupArgs,
+        ],
+        entry,
+      );
       fleet.start(0);
       return { department, group, fleet };
     });

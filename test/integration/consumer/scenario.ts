@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { eventually, services, uniqueName } from '../../support/services';
-import { ConsumerFleet, groupCaughtUp, produceIds, scenarioKafka } from './fleet';
+import { ConsumerFleet, consumerBundle, groupCaughtUp, produceIds, scenarioKafka } from './fleet';
 
 /** One test's topic, group, consumer processes and scratch directory. */
 export interface Scenario {
@@ -52,25 +52,30 @@ export async function setUpScenario(prefix: string, partitions: number, records:
 }
 
 /** A fleet of consumer processes of the scenario's group with the given strategy and flags. */
-export function startFleet(
+export async function startFleet(
   scenario: Scenario,
   strategy: string,
   extra: (slot: number) => readonly string[] = () => [],
-): ConsumerFleet {
-  const fleet = new ConsumerFleet(scenario.dir, (slot) => [
-    '--brokers',
-    scenario.brokers,
-    '--group',
-    scenario.group,
-    '--topic',
-    scenario.topic,
-    '--strategy',
-    strategy,
-    '--log-level',
-    'INFO',
-    ...fastGroupArgs,
-    ...extra(slot),
-  ]);
+): Promise<ConsumerFleet> {
+  const entry = await consumerBundle();
+  const fleet = new ConsumerFleet(
+    scenario.dir,
+    (slot) => [
+      '--brokers',
+      scenario.brokers,
+      '--group',
+      scenario.group,
+      '--topic',
+      scenario.topic,
+      '--strategy',
+      strategy,
+      '--log-level',
+      'INFO',
+      ...fastGroupArgs,
+      ...extra(slot),
+    ],
+    entry,
+  );
   scenario.fleet = fleet;
   return fleet;
 }

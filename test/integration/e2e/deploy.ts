@@ -1,24 +1,26 @@
 /**
- * A deploy path for tests: synthesize a stack with the real KafkaLagScaler (bundled with esbuild),
+ * A deploy path for tests: synthesize a stack with the real KafkaLagScaler (its prebuilt handler),
  * upload its file assets to LocalStack S3 (path-style) and create it with LocalStack
  * CloudFormation. The AWS calls are plain HTTP (query, JSON and REST protocols): the repository has
  * no S3, CloudFormation or Logs SDK client, and LocalStack does not check signatures.
+ * (`npm run deploy:local` deploys the example app with the CDK CLI instead: tools/local-deploy.)
  *
- * Test-only adaptations, never in a production synth:
- * - the function's ECS and DynamoDB calls go to moto (AWS_ENDPOINT_URL_ECS/_DYNAMODB added to the
- *   function of this test stack only), since LocalStack community has no ECS and, offline, no DynamoDB;
- * - so the state table is taken out of the template and created in moto under the same name, and
- *   its Ref/GetAtt are replaced by that name and ARN.
+ * Test-only adaptations, made through the construct's public API in this test stack only: the
+ * function's ECS, Application Auto Scaling and DynamoDB calls go to moto
+ * (AWS_ENDPOINT_URL_ECS/_APPLICATION_AUTO_SCALING/_DYNAMODB), since LocalStack community has no ECS
+ * or Application Auto Scaling and, offline, no DynamoDB; so the state table is one the test created in moto
+ * (the `stateTable` prop).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, DefaultStackSynthesizer, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { App, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { KafkaLagScaler, type KafkaLagScalerProps } from '../../../lib';
-import { REPO_ROOT } from '../../../lib/paths';
+import { KafkaLagScaler, type KafkaLagScalerProps } from 'kafka-lag-autoscaler';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -32,7 +34,7 @@ export interface SynthesizedStack {
   readonly outdir: string;
 }
 
-/** Synthesizes one stack holding the scaler, with the function's ECS/DynamoDB endpoints on moto. */
+/** Synthesizes one stack holding the scaler, with the function's ECS/DynamoDB endpoints and state table on moto. */
 export function synthScalerStack(options: {
   stackName: string;
   assetBucket: string;
@@ -51,25 +53,19 @@ export function synthScalerStack(options: {
     }),
   });
   const scaler = new KafkaLagScaler(stack, 'Scaler', {
-    stateTableRemovalPolicy: RemovalPolicy.DESTROY,
+    stateTable: dynamodb.Table.fromTableName(stack, 'StateTable', options.stateTable.name),
     // LocalStack 4.13.1 CloudFormation fails the construct's KMS key ("encoding without a string
     // argument" in kms.CreateKey): a plain topic of the test stack instead.
     alarmTopic: new sns.Topic(stack, 'AlarmTopic'),
     ...options.props,
   });
-  // Local deployments only: this test stack, never the construct.
-  const fn = scaler.node.findChild('Tick') as lambda.Function;
-  fn.addEnvironment('AWS_ENDPOINT_URL_ECS', options.moto);
-  fn.addEnvironment('AWS_ENDPOINT_URL_DYNAMODB', options.moto);
+  scaler.function.addEnvironment('AWS_ENDPOINT_URL_ECS', options.moto);
+  scaler.function.addEnvironment('AWS_ENDPOINT_URL_DYNAMODB', options.moto);
   // LocalStack community has no Application Auto Scaling (the tick looks for other autoscalers there).
-  fn.addEnvironment('AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING', options.moto);
+  scaler.function.addEnvironment('AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING', options.moto);
   const assembly = app.synth();
   const artifact = assembly.getStackByName(options.stackName);
-  const template = replaceStateTable(
-    artifact.template as SynthesizedStack['template'],
-    options.stateTable.name,
-    `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${options.stateTable.name}`,
-  );
+  const template = artifact.template as SynthesizedStack['template'];
   const manifest = JSON.parse(readFileSync(join(outdir, `${artifact.id}.assets.json`), 'utf8')) as {
     files: Record<
       string,
@@ -91,45 +87,26 @@ export function synthScalerStack(options: {
   return { stackName: options.stackName, template, assets, outdir };
 }
 
-/** Removes the DynamoDB table (LocalStack offline cannot run it) and points its references at moto's. */
-function replaceStateTable(
-  template: SynthesizedStack['template'],
-  tableName: string,
-  tableArn: string,
-): SynthesizedStack['template'] {
-  const tables = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
-  if (tables.length !== 1) throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
-  const [logicalId] = tables[0] as [string, unknown];
-  const replace = (value: Json): Json => {
-    if (Array.isArray(value)) return value.map(replace);
-    if (value && typeof value === 'object') {
-      if (value.Ref === logicalId) return tableName;
-      const getAtt = value['Fn::GetAtt'];
-      if (Array.isArray(getAtt) && getAtt[0] === logicalId) {
-        if (getAtt[1] === 'Arn') return tableArn;
-        throw new Error(`unexpected GetAtt ${JSON.stringify(getAtt)}`);
-      }
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
-    }
-    return value;
-  };
-  const resources = Object.fromEntries(Object.entries(template.Resources).filter(([id]) => id !== logicalId));
-  for (const resource of Object.values(resources)) {
-    const deps = (resource as { DependsOn?: string | string[] }).DependsOn;
-    if (deps === logicalId) delete (resource as { DependsOn?: unknown }).DependsOn;
-    else if (Array.isArray(deps)) (resource as { DependsOn?: unknown }).DependsOn = deps.filter((d) => d !== logicalId);
-  }
-  const replaced: unknown = replace({ ...template, Resources: resources });
-  return replaced as SynthesizedStack['template'];
-}
-
 /** A fake SigV4 Authorization header: LocalStack routes query-protocol requests by its scope. */
 function authorization(service: string): string {
   return `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
 }
 
+/**
+ * A pooled keep-alive socket that LocalStack closed while the event loop was busy (a synchronous
+ * synth takes seconds) is only noticed when a request is written to it: undici then fails with
+ * UND_ERR_SOCKET before the server read anything, so sending once more on a new socket is safe.
+ */
+function isStaleSocket(error: unknown): boolean {
+  return error instanceof TypeError && (error.cause as { code?: string } | undefined)?.code === 'UND_ERR_SOCKET';
+}
+
 async function call(url: string, init: RequestInit, what: string): Promise<string> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+  const send = () => fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+  const response = await send().catch(async (error: unknown) => {
+    if (isStaleSocket(error)) return await send();
+    throw error;
+  });
   const body = await response.text();
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status}: ${body.slice(0, 2000)}`);
   return body;

@@ -2,6 +2,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { ScaledService } from 'kafka-lag-autoscaler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumerService } from '../../support/ecs';
 import { closeCommitter, commit, createTopic, produce, testKafka } from '../../support/kafka';
@@ -94,7 +95,7 @@ describe('the scaler stack deployed to LocalStack (schedule -> Lambda -> moto EC
           {
             consumerGroup: group,
             topics: [topic],
-            service: { clusterName: service.cluster, serviceName: service.service },
+            service: ScaledService.fromServiceName(service.cluster, service.service),
             policy: {
               lagPerTaskThreshold: 250,
               maxTasks: 8,

@@ -58,7 +58,8 @@ describe('tick on a consumer-protocol (KIP-848) group of Kafka’s Java client',
     };
     const config = parseScalerConfig({
       kafka: { brokers: [services().kafkaBrokers] },
-      targets: [{ group, topics: [topic], service, policy }],
+      // The Java consumer resets to earliest: a partition it has not committed on yet is all lag.
+      targets: [{ group, topics: [topic], service, policy, offsetResetPolicy: 'earliest' }],
     });
     const reports: TickReport[] = [];
     const tick = async () => {

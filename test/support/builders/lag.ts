@@ -1,4 +1,7 @@
 /** Small builders for lag-domain tests, in the hospital vocabulary of the project. */
+import { appendObservation, emptyOffsetHistory, type HistoryLimits, type OffsetHistory } from '#domain/lag/history';
+import type { OffsetResetPolicy } from '#domain/lag/partition-lag';
+import { measureRead, type MeasuredTarget } from '#domain/lag/targets';
 import type {
   CommittedOffset,
   GroupMember,
@@ -56,4 +59,50 @@ export function group(
     partitions,
     ...overrides,
   };
+}
+
+/** Snapshots every 10 s unless told otherwise. */
+export const TICK_MS = 10_000;
+
+/** `ticks` snapshots of `billing`, the i-th taken at T0 + i x stepMs, each built by `at(i)`. */
+export function ticks(
+  count: number,
+  at: (i: number) => { readonly partitions: readonly PartitionSnapshot[] } & Partial<Omit<GroupSnapshot, 'partitions'>>,
+  stepMs: number = TICK_MS,
+): GroupSnapshot[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { partitions, ...overrides } = at(i);
+    return group(partitions, { observedAtMs: T0 + i * stepMs, ...overrides });
+  });
+}
+
+/** The offset history after `snapshots`, oldest first (bounded generously unless told). */
+export function historyOf(
+  snapshots: readonly GroupSnapshot[],
+  limits: HistoryLimits = { maxPoints: 100, maxAgeMs: 3_600_000 },
+): OffsetHistory {
+  return snapshots.reduce<OffsetHistory>(
+    (history, snapshot) => appendObservation(history, snapshot, limits),
+    emptyOffsetHistory,
+  );
+}
+
+/**
+ * The lag engine run tick by tick over `snapshots` (oldest first, each measured at its own time, the
+ * history carried over as the tick does): the last tick's measurement.
+ */
+export function measureSnapshots(
+  snapshots: readonly GroupSnapshot[],
+  options: { readonly offsetResetPolicy?: OffsetResetPolicy; readonly rateWindowMs?: number } = {},
+): MeasuredTarget {
+  let history: OffsetHistory = emptyOffsetHistory;
+  let last: MeasuredTarget | undefined;
+  for (const snapshot of snapshots) {
+    const measured = measureRead({ kind: 'ok', snapshot }, { ...options, now: snapshot.observedAtMs, history });
+    if (measured.kind !== 'measured') throw new Error(`not measured: ${measured.kind}`);
+    history = measured.lag.nextHistory;
+    last = measured;
+  }
+  if (last === undefined) throw new Error('no snapshot to measure');
+  return last;
 }

@@ -15,6 +15,7 @@ const inputs: DecisionInputs = {
   drainSecondsRecommended: 0,
   timeLagSeconds: 0,
   freshness: 'complete',
+  hotPartitions: 0,
   detail: '',
 };
 

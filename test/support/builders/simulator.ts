@@ -64,7 +64,7 @@ export function simPartition(
   return {
     topicIndex: 0,
     partition: 0,
-    share: 1,
+    shares: [{ fromSecond: 0, share: 1 }],
     poisonFrom: undefined,
     poisonUntil: undefined,
     end: endHistory.at(-1) ?? 0,

@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -81,7 +83,16 @@ public class LagTestConsumers {
           commits.put(tp, new OffsetAndMetadata(Math.min(position, stopAt)));
           if (position > stopAt) consumer.seek(tp, stopAt);
         }
-        if (!commits.isEmpty()) consumer.commitSync(commits);
+        // A commit racing a KIP-848 epoch bump (or a classic rebalance) fails; the member stays and
+        // commits again on its next poll, as a real consumer would, instead of dying.
+        if (!commits.isEmpty()) {
+          try {
+            consumer.commitSync(commits);
+          } catch (CommitFailedException | RebalanceInProgressException e) {
+            System.out.println("COMMIT RETRY " + e.getClass().getSimpleName());
+            System.out.flush();
+          }
+        }
         List<TopicPartition> full = new ArrayList<>();
         for (TopicPartition tp : consumer.assignment()) {
           if (!consumer.paused().contains(tp) && consumer.position(tp) >= stopAt) full.add(tp);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CommitStrategyName } from '../../../consumer/config';
+import { PartitionProducers } from '../../../consumer/partition-producers';
 import {
+  ProducerFencedError,
   RebalanceSignal,
   type FetchedBatch,
   type InputRecord,
@@ -14,7 +16,12 @@ import { createStrategy, type StrategyContext } from '../../../consumer/strategi
 function fakeBatch(
   events: string[],
   count: number,
-  options: { rebalanceAfterHeartbeats?: number; stopAfterProcessed?: () => boolean } = {},
+  options: {
+    rebalanceAfterHeartbeats?: number;
+    stopAfterProcessed?: () => boolean;
+    committed?: bigint;
+    heartbeat?: () => Promise<void>;
+  } = {},
 ): FetchedBatch {
   let heartbeats = 0;
   const records: InputRecord[] = Array.from({ length: count }, (_, i) => ({
@@ -40,7 +47,9 @@ function fakeBatch(
       if (heartbeats === options.rebalanceAfterHeartbeats) {
         throw new RebalanceSignal({ cause: new Error('REBALANCE_IN_PROGRESS') });
       }
+      await options.heartbeat?.();
     },
+    committedOffset: async () => options.committed,
     shouldStop: () => options.stopAfterProcessed?.() ?? false,
   };
 }
@@ -55,11 +64,11 @@ function context(events: string[], batchSize: number, fail?: (record: InputRecor
       return { output: { key: record.key, value: `billed ${record.key}` } };
     },
     committed: (offsets) => events.push(`tx-committed ${offsets.map((o) => o.offset).join(',')}`),
-    warn: () => undefined,
+    warn: (message) => events.push(`warn ${message}`),
   };
 }
 
-const noOptions = { asyncMaxUncommitted: 100, outputTopic: undefined, producer: undefined };
+const noOptions = { asyncMaxUncommitted: 100, outputTopic: undefined, producers: undefined };
 
 function strategyFor(name: CommitStrategyName, events: string[], batchSize: number) {
   return createStrategy(name, context(events, batchSize), noOptions);
@@ -118,6 +127,13 @@ describe('commit strategies', () => {
     expect(events).toEqual(['process 0', 'mark 0', 'commit-if-due', 'process 1', 'mark 1', 'commit-if-due']);
   });
 
+  it('auto commits what the batch processed itself when the consumer stops (kafkajs would not)', async () => {
+    const events: string[] = [];
+    const stop = () => events.filter((e) => e.startsWith('process')).length >= 2;
+    await strategyFor('auto', events, 10).handle(fakeBatch(events, 10, { stopAfterProcessed: stop }));
+    expect(events.at(-1)).toBe('commit 2');
+  });
+
   it('async commits in the background and flushes when the batch must stop', async () => {
     const events: string[] = [];
     let stopping = false;
@@ -139,18 +155,33 @@ describe('commit strategies', () => {
   });
 
   describe('transactional', () => {
-    function fakeProducer(events: string[]): TransactionalProducer {
+    /** A producer that logs to `events`; `fail` makes one of its steps throw. */
+    function fakeProducer(
+      events: string[],
+      transactionalId: string,
+      fail: { step?: 'send' | 'commit'; error?: () => Error } = {},
+    ): TransactionalProducer {
+      const maybeFail = (step: 'send' | 'commit') => {
+        if (fail.step === step) throw fail.error?.() ?? new Error(`${step} failed`);
+      };
       return {
-        connect: async () => undefined,
-        disconnect: async () => undefined,
+        transactionalId,
+        init: async () => {
+          events.push(`init ${transactionalId}`);
+        },
+        disconnect: async () => {
+          events.push(`close ${transactionalId}`);
+        },
         transaction: async () => ({
           send: async (topic: string, records: readonly OutputRecord[]) => {
+            maybeFail('send');
             events.push(`send ${topic} ${records.length}`);
           },
           sendOffsets: async (group: string, offsets: readonly PartitionOffset[]) => {
             events.push(`offsets ${group} ${offsets.map((o) => o.offset).join(',')}`);
           },
           commit: async () => {
+            maybeFail('commit');
             events.push('tx commit');
           },
           abort: async () => {
@@ -160,15 +191,35 @@ describe('commit strategies', () => {
       };
     }
 
-    it('puts the outputs and the input position of a chunk in one transaction', async () => {
-      const events: string[] = [];
-      const strategy = createStrategy('transactional', context(events, 2), {
+    function transactional(
+      events: string[],
+      batchSize: number,
+      options: { fail?: Parameters<typeof fakeProducer>[2]; failRecord?: (record: InputRecord) => boolean } = {},
+    ) {
+      let created = 0;
+      const producers = new PartitionProducers({
+        // Only the first producer fails, so a retry after a claim succeeds.
+        create: (id) => fakeProducer(events, id, created++ === 0 ? options.fail : {}),
+        transactionalIdPrefix: 'billing',
+        warn: (message) => events.push(`warn ${message}`),
+      });
+      return createStrategy('transactional', context(events, batchSize, options.failRecord), {
         ...noOptions,
         outputTopic: 'billed',
-        producer: fakeProducer(events),
+        producers,
       });
-      await strategy.handle(fakeBatch(events, 3));
+    }
+
+    const fenced = () =>
+      new ProducerFencedError('billing-t-0', {
+        cause: Object.assign(new Error('epoch'), { type: 'INVALID_PRODUCER_EPOCH' }),
+      });
+
+    it('claims the partition (its own transactional id), then puts each chunk in one transaction', async () => {
+      const events: string[] = [];
+      await transactional(events, 2).handle(fakeBatch(events, 3));
       expect(events.filter((e) => !e.startsWith('process'))).toEqual([
+        'init billing-t-0',
         'send billed 2',
         'offsets billing 2',
         'tx commit',
@@ -182,19 +233,83 @@ describe('commit strategies', () => {
       ]);
     });
 
-    it('aborts and commits nothing when processing fails', async () => {
+    it('after a claim, skips what the previous owner committed after the batch was fetched', async () => {
       const events: string[] = [];
-      const strategy = createStrategy(
-        'transactional',
-        context(events, 5, (r) => r.offset === 1n),
-        {
-          ...noOptions,
-          outputTopic: 'billed',
-          producer: fakeProducer(events),
-        },
-      );
+      await transactional(events, 10).handle(fakeBatch(events, 5, { committed: 3n }));
+      expect(events.filter((e) => !e.startsWith('warn'))).toEqual([
+        'init billing-t-0',
+        'mark 2',
+        'process 3',
+        'process 4',
+        'send billed 2',
+        'offsets billing 5',
+        'tx commit',
+        'tx-committed 5',
+        'mark 4',
+      ]);
+    });
+
+    it('claims again after every assignment, even of a partition it kept, and closes the producers of partitions that moved', async () => {
+      const events: string[] = [];
+      const strategy = transactional(events, 10);
+      strategy.onAssigned([{ topic: 't', partition: 0 }]);
+      await strategy.handle(fakeBatch(events, 1));
+      await strategy.handle(fakeBatch(events, 1));
+      strategy.onAssigned([{ topic: 't', partition: 0 }]);
+      await strategy.handle(fakeBatch(events, 1));
+      strategy.onAssigned([{ topic: 't', partition: 1 }]);
+      await strategy.close();
+      expect(events.filter((e) => e.startsWith('init') || e.startsWith('close'))).toEqual([
+        'init billing-t-0',
+        'close billing-t-0',
+        'init billing-t-0',
+        'close billing-t-0',
+      ]);
+    });
+
+    it('aborts, commits nothing and claims again when processing fails', async () => {
+      const events: string[] = [];
+      const strategy = transactional(events, 5, { failRecord: (r) => r.offset === 1n });
       await expect(strategy.handle(fakeBatch(events, 3))).rejects.toThrow('cannot bill id-1');
-      expect(events).toEqual(['process 0', 'tx abort']);
+      expect(events).toEqual(['init billing-t-0', 'process 0', 'tx abort', 'close billing-t-0']);
+    });
+
+    it('when fenced, aborts the chunk, commits and marks nothing, and claims the partition again next time', async () => {
+      const events: string[] = [];
+      const strategy = transactional(events, 5, { fail: { step: 'commit', error: fenced } });
+      await expect(strategy.handle(fakeBatch(events, 2))).rejects.toBeInstanceOf(ProducerFencedError);
+      expect(events.filter((e) => !e.startsWith('process') && !e.startsWith('warn'))).toEqual([
+        'init billing-t-0',
+        'send billed 2',
+        'offsets billing 2',
+        'tx abort',
+        'close billing-t-0',
+      ]);
+      expect(events).toContain('warn fenced: a newer owner of the partition took over; this chunk is not committed');
+      await strategy.handle(fakeBatch(events, 1));
+      expect(events.filter((e) => e.startsWith('init'))).toHaveLength(2);
+    });
+
+    it('a zombie that learns of the rebalance and is then fenced reports the rebalance (the client rejoins)', async () => {
+      const events: string[] = [];
+      const strategy = transactional(events, 10, { fail: { step: 'send', error: fenced } });
+      await expect(strategy.handle(fakeBatch(events, 10, { rebalanceAfterHeartbeats: 2 }))).rejects.toBeInstanceOf(
+        RebalanceSignal,
+      );
+      expect(events.some((e) => e.startsWith('tx-committed') || e.startsWith('mark'))).toBe(false);
+      expect(events).toContain('tx abort');
+    });
+
+    it('commits what it processed when the partitions are revoked mid-chunk, then rethrows', async () => {
+      const events: string[] = [];
+      const strategy = transactional(events, 10);
+      await expect(strategy.handle(fakeBatch(events, 10, { rebalanceAfterHeartbeats: 3 }))).rejects.toBeInstanceOf(
+        RebalanceSignal,
+      );
+      expect(events.filter((e) => e.startsWith('tx-committed') || e.startsWith('mark'))).toEqual([
+        'tx-committed 3',
+        'mark 2',
+      ]);
     });
   });
 });

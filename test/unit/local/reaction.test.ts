@@ -32,7 +32,13 @@ describe('measureReaction', () => {
     });
     expect(formatReaction(reaction)).toContain('decided 5.0 s before the time lag crossed the target');
     // Decided before the crossing (within one poll); drained in 12 s, over a 10 s drain target.
-    expect(reaction.checks).toEqual({ decidedWithinOnePoll: true, drainedWithinDrainTarget: false });
+    expect(reaction.checks).toEqual({
+      decidedWithinOnePoll: true,
+      drainedWithinDrainTarget: false,
+      aboveTargetWithinDrainTarget: true,
+    });
+    // Above 5 s at the 40 s and 45 s samples: 10 s in one stretch.
+    expect(reaction.aboveTarget).toEqual({ seconds: 10, crossings: 1 });
     expect(formatReaction(reaction)).toMatch(/PASS decided within one poll.*FAIL drained within the drain target/);
   });
 
@@ -65,5 +71,24 @@ describe('measureReaction', () => {
   it('ignores a scale-out decided before the burst', () => {
     const early = [sample(0, { decision: scale(1, 2), outcome: 'acted' }), ...samples];
     expect(measureReaction({ samples: early, burstStartMs: 30_000, lagTargetSeconds: 5 }).scaleOut?.atMs).toBe(35_000);
+  });
+
+  it('counts every stretch above the target, not only the first crossing', () => {
+    // A second stretch after the group was back under: the demo's "PASS while above the target" case.
+    const twice = [
+      ...samples,
+      sample(55, { timeLagSeconds: 9, desired: 4, running: 4, members: 4, decision: hold(4) }),
+      sample(60, { timeLagSeconds: 9, desired: 4, running: 4, members: 4, decision: hold(4) }),
+      sample(65, { timeLagSeconds: 1, desired: 4, running: 4, members: 4, decision: hold(4) }),
+    ];
+    const reaction = measureReaction({
+      samples: twice,
+      burstStartMs: 30_000,
+      lagTargetSeconds: 5,
+      criteria: { pollIntervalSeconds: 5, drainTargetSeconds: 15 },
+    });
+    expect(reaction.aboveTarget).toEqual({ seconds: 20, crossings: 2 });
+    expect(reaction.checks.aboveTargetWithinDrainTarget).toBe(false);
+    expect(formatReaction(reaction)).toMatch(/above the target 20\.0 s in 2 stretch\(es\).*FAIL above the target/);
   });
 });

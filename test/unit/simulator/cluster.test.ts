@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backlogOf, createPartitions, drainWithCapacity, poisonedAt, timeLagOf } from '#simulator/cluster';
+import { backlogOf, createPartitions, drainWithCapacity, poisonedAt, shareAt, timeLagOf } from '#simulator/cluster';
 import { constantTrace, simPartition } from '#support/builders/simulator';
 
 describe('createPartitions', () => {
@@ -9,8 +9,18 @@ describe('createPartitions', () => {
       poisoned: [{ topic: 'orders', partition: 1, fromSecond: 60, untilSecond: 120 }],
     });
     const [first, second] = createPartitions(trace, 10);
-    expect(first).toMatchObject({ share: 0.75, end: 100, committed: 0, poisonFrom: undefined });
-    expect(second).toMatchObject({ partition: 1, share: 0.25, poisonFrom: 60, poisonUntil: 120 });
+    expect(first).toMatchObject({
+      shares: [{ fromSecond: 0, share: 0.75 }],
+      end: 100,
+      committed: 0,
+      poisonFrom: undefined,
+    });
+    expect(second).toMatchObject({
+      partition: 1,
+      shares: [{ fromSecond: 0, share: 0.25 }],
+      poisonFrom: 60,
+      poisonUntil: 120,
+    });
     expect([...(first?.endHistory ?? [])]).toEqual([100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
@@ -26,6 +36,63 @@ describe('createPartitions', () => {
       [0, 0],
       [0, 1],
       [1, 0],
+    ]);
+  });
+});
+
+describe('skew over time', () => {
+  const trace = constantTrace({
+    minutes: 10,
+    topics: [
+      {
+        name: 'orders',
+        partitions: 3,
+        weights: [2, 1, 1],
+        initialLagPerPartition: 0,
+        skew: [
+          { fromSecond: 120, weights: [0, 3, 1] },
+          { fromSecond: 300, weights: [1, 1, 1] },
+        ],
+      },
+    ],
+  });
+
+  it('each partition gets one share per change: the weights from 0, then each skew entry', () => {
+    const shares = createPartitions(trace, 600).map((partition) => partition.shares);
+    expect(shares[1]).toEqual([
+      { fromSecond: 0, share: 0.25 },
+      { fromSecond: 120, share: 0.75 },
+      { fromSecond: 300, share: 1 / 3 },
+    ]);
+  });
+
+  it.each([
+    [0, 0.5],
+    [119, 0.5],
+    [120, 0],
+    [299, 0],
+    [300, 1 / 3],
+    [599, 1 / 3],
+  ])('shareAt second %i of partition 0 is %f (the last change at or before it)', (second, expected) => {
+    const [first] = createPartitions(trace, 600);
+    expect(first === undefined ? undefined : shareAt(first, second)).toBeCloseTo(expected);
+  });
+
+  it('a change at second 0 replaces the weights', () => {
+    const atZero = constantTrace({
+      topics: [
+        {
+          name: 'orders',
+          partitions: 2,
+          weights: [1, 1],
+          initialLagPerPartition: 0,
+          skew: [{ fromSecond: 0, weights: [3, 1] }],
+        },
+      ],
+    });
+    expect(createPartitions(atZero, 60).map((partition) => partition.shares)).toEqual([
+      [{ fromSecond: 0, share: 0.75 }],
+      [{ fromSecond: 0, share: 0.25 }],
     ]);
   });
 });

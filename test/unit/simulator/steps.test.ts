@@ -29,6 +29,30 @@ describe('produce', () => {
     expect(produce(state, 60)).toBeCloseTo(6);
   });
 
+  it('a hot key that moves: the skew in force decides which partition grows, before and after the change', () => {
+    const skewed = simState({
+      rate: 600,
+      partitions: 3,
+      topics: [
+        {
+          name: 'orders',
+          partitions: 3,
+          initialLagPerPartition: 0,
+          skew: [
+            { fromSecond: 60, weights: [4, 1, 1] },
+            { fromSecond: 120, weights: [1, 1, 4] },
+          ],
+        },
+      ],
+    });
+    produce(skewed, 0);
+    expect(skewed.partitions.map((partition) => partition.end)).toEqual([200, 200, 200]);
+    produce(skewed, 60);
+    expect(skewed.partitions.map((partition) => partition.end)).toEqual([600, 300, 300]);
+    expect(produce(skewed, 120)).toBeCloseTo(3);
+    expect(skewed.partitions.map((partition) => partition.end)).toEqual([700, 400, 700]);
+  });
+
   it('a poisoned partition still receives messages but needs no task: 5 of 6 shares of 3 tasks', () => {
     const state = simState({ rate: 600, poisoned: [{ topic: 'orders', partition: 2, fromSecond: 0 }] });
     expect(produce(state, 0)).toBeCloseTo(2.5);

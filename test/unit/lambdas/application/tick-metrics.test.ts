@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { measureGroups } from '#domain/lag/targets';
 import { lagMetrics, scalerMetrics } from '#application/tick-metrics';
+import { hold } from '#support/builders/local';
 import type { GroupSnapshot } from '#domain/lag/index';
 
 const now = Date.UTC(2026, 10, 24, 9);
@@ -64,5 +65,21 @@ describe('tick metrics', () => {
     expect(scalerMetrics('billing', { error: true }, now)).toEqual([
       { name: 'ScalerErrors', value: 1, unit: 'Count', dimensions: { Target: 'billing' }, timestampMs: now },
     ]);
+  });
+
+  it('publishes the decision: desired and recommended tasks, whether it acted, and the hot partitions it named', () => {
+    const decision = hold(3, 'hot-partition');
+    const held = { ...decision, inputs: { ...decision.inputs, hotPartitions: 1 } };
+    const service = { desired: 3, running: 3, pending: 0, deploymentSteady: true };
+    const metrics = scalerMetrics('billing', { service, decision: held, acted: false, error: false }, now);
+    const byName = Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+    expect(byName).toEqual({
+      ScalerErrors: 0,
+      DesiredTasks: 3,
+      RunningTasks: 3,
+      RecommendedTasks: 3,
+      ScalingActions: 0,
+      HotPartition: 1,
+    });
   });
 });

@@ -215,6 +215,101 @@ describe('partitionHealth: Burrow rules in order', () => {
   });
 });
 
+describe('partitionHealth: frozen while the rest of the group commits (3 points minimum)', () => {
+  /** Like `judge`, with whether another partition committed after the instant asked about. */
+  function judgeAmongOthers(rows: readonly Row[], othersCommitted: boolean, ownership: Ownership = 'owned') {
+    const asked: number[] = [];
+    const points: OffsetPoint[] = rows.map(([committed, end], i) => ({ atMs: T0 + i * 30_000, end, committed }));
+    const [committed, end] = rows.at(-1) ?? [undefined, 0n];
+    const health = partitionHealth({
+      lag: computePartitionLag(part(0, { committed, end })),
+      points,
+      ownership,
+      othersCommittedSince: (atMs) => {
+        asked.push(atMs);
+        return othersCommitted;
+      },
+    });
+    return { health, asked };
+  }
+  /** Caught up once, then three points frozen at 10 with the end moving on. */
+  const frozenAfterZero: Row[] = [
+    [10n, 10n],
+    [10n, 40n],
+    [10n, 80n],
+    [10n, 120n],
+  ];
+
+  it.each<{
+    name: string;
+    rows: readonly Row[];
+    others: boolean;
+    ownership?: Ownership;
+    status: PartitionStatus;
+    rule: HealthRule;
+  }>([
+    {
+      name: 'others committed: STALL at once, although the lag was zero inside the window',
+      rows: frozenAfterZero,
+      others: true,
+      status: 'STALL',
+      rule: 'stalled',
+    },
+    {
+      name: 'nobody else committed (a consumer that commits rarely): OK, the lag was zero',
+      rows: frozenAfterZero,
+      others: false,
+      status: 'OK',
+      rule: 'lag-was-zero',
+    },
+    {
+      name: 'frozen for only two points: too short to tell',
+      rows: frozenAfterZero.slice(0, 3),
+      others: true,
+      status: 'OK',
+      rule: 'lag-was-zero',
+    },
+    {
+      name: 'frozen with the end still, others committing: STALL (a member holds it and does not move)',
+      rows: [
+        [10n, 10n],
+        [10n, 90n],
+        [10n, 90n],
+        [10n, 90n],
+      ],
+      others: true,
+      status: 'STALL',
+      rule: 'stalled',
+    },
+    {
+      name: 'the commit moved inside the run: no freeze',
+      rows: [
+        [10n, 10n],
+        [10n, 40n],
+        [20n, 80n],
+        [20n, 120n],
+      ],
+      others: true,
+      status: 'OK',
+      rule: 'lag-was-zero',
+    },
+    {
+      name: 'mid-rebalance (ownership unknown): never STALL',
+      rows: frozenAfterZero,
+      others: true,
+      ownership: 'unknown',
+      status: 'OK',
+      rule: 'lag-was-zero',
+    },
+  ])('$name', ({ rows, others, ownership, status, rule }) => {
+    expect(judgeAmongOthers(rows, others, ownership).health).toMatchObject({ status, rule });
+  });
+
+  it('asks about commits since the frozen run began (its first point with a backlog)', () => {
+    expect(judgeAmongOthers(frozenAfterZero, true).asked).toEqual([T0 + 30_000]);
+  });
+});
+
 describe('partitionHealth: Burrow false alarms we avoid', () => {
   it.each<[string, readonly Row[], Ownership, PartitionStatus, HealthRule]>([
     [

@@ -94,6 +94,35 @@ describe('measureGroup', () => {
     ]);
   });
 
+  it('a partition that froze after being caught up is STALL once the freeze spans 3 points while another commits', () => {
+    // p0 (pharmacy-a) is caught up at the first tick, then its commit stays at 100 while records
+    // arrive; p1 (pharmacy-b) commits every tick. Lag-was-zero would have kept p0 OK for a whole window.
+    const snapshot = (i: number): GroupSnapshot =>
+      group(
+        [
+          part(0, { committed: 100n, end: 100n + BigInt(i) * 50n }),
+          part(1, { committed: 1000n + BigInt(i) * 60n, end: 1010n + BigInt(i) * 60n }),
+        ],
+        {
+          group: 'pharmacy',
+          observedAtMs: T0 + i * 30_000,
+          members: [member('pharmacy-a', { [TOPIC]: [0] }), member('pharmacy-b', { [TOPIC]: [1] })],
+        },
+      );
+    let history: OffsetHistory = emptyOffsetHistory;
+    const statuses: string[] = [];
+    let last: GroupMeasurement | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = measureGroup({ previous: history, snapshot: snapshot(i), options, now: T0 + i * 30_000 });
+      history = last.nextHistory;
+      statuses.push(last.health.partitions[0]?.status ?? 'none');
+    }
+    expect(statuses).toEqual(['OK', 'OK', 'OK', 'STALL']);
+    expect(last?.scaling[0]).toMatchObject({ scalableLag: 10n, excludedLag: 150n, excludedPartitions: 1 });
+    // pharmacy-a holds only the STALLED partition: it has no rate to count as capacity.
+    expect(last?.throughput[0]?.members.map((m) => m.memberId)).toEqual(['pharmacy-b']);
+  });
+
   it('the next history survives a JSON round trip and gives the same next measurement', () => {
     const m4 = run(4);
     const restored = historyFromJson(JSON.parse(JSON.stringify(historyToJson(m4.nextHistory))) as unknown);

@@ -10,7 +10,8 @@ describe('parsePolicyConfig', () => {
       minTasks: 1,
       maxTasks: 64,
       rebalancePauseSeconds: 1,
-      scaleInStabilizationSeconds: 600,
+      scaleInStabilizationSeconds: 300,
+      assignor: 'range',
       allowIdleConsumers: false,
       scaleToZero: false,
       dryRun: false,
@@ -29,6 +30,7 @@ describe('parsePolicyConfig', () => {
     [{ scaleInCooldownSeconds: -1 }, 'scaleInCooldownSeconds', '0 or more'],
     [{ maxStepUp: 0 }, 'maxStepUp', 'at least 1'],
     [{ dryRun: 'yes' }, 'dryRun', 'true or false'],
+    [{ assignor: 'sticky' }, 'assignor', "'range', 'roundrobin', 'cooperative-sticky' or 'uniform'"],
     [{ drainTargetSecs: 60 }, 'drainTargetSecs', 'remove them or check the spelling'],
   ])('rejects %j naming %s and the fix', (raw, field, fix) => {
     const result = parsePolicyConfig(raw);
@@ -42,6 +44,11 @@ describe('parsePolicyConfig', () => {
     expect(() => policyConfigOrThrow({ minTasks: 9, maxTasks: 3, drainTargetSeconds: 0 })).toThrow(
       /drainTargetSeconds[\s\S]*minTasks|minTasks[\s\S]*drainTargetSeconds/,
     );
+  });
+
+  it.each(['range', 'roundrobin', 'cooperative-sticky', 'uniform'] as const)('accepts the assignor %s', (assignor) => {
+    const result = parsePolicyConfig({ assignor });
+    expect(result.ok && result.config.assignor).toBe(assignor);
   });
 
   it('accepts a full valid config', () => {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decideScaling, emptyPolicyMemory, type PolicyMemory, type PolicyRule } from '#domain/policy/index';
-import { config, input, NOW, observation, settledMemory, topic } from '#support/builders/policy';
+import {
+  decideScaling,
+  emptyPolicyMemory,
+  type PolicyMemory,
+  type PolicyRule,
+  type ServiceObservation,
+} from '#domain/policy/index';
+import { observe } from '#domain/policy/observe';
+import { measureSnapshots, member, part, ticks, TOPIC } from '#support/builders/lag';
+import { config, input, NOW, observation, sampledCapacity, settledMemory, topic } from '#support/builders/policy';
 
 const SEC = 1000;
 /** 12 partitions, capacity 200 msg/s per task known from memory. */
@@ -138,7 +146,7 @@ describe('decideScaling: rules', () => {
         known({
           recommendations: [
             { atMs: NOW - 700 * SEC, tasks: 1 },
-            { atMs: NOW - 300 * SEC, tasks: 6 },
+            { atMs: NOW - 200 * SEC, tasks: 6 },
           ],
         }),
       ),
@@ -318,24 +326,83 @@ describe('decideScaling: memory and explanations', () => {
     expect(memory).toBe(before);
   });
 
-  it('remembers capacity only from a busy group: exact when settled, raised when a pause was in the window', () => {
-    const busyObs = observation(4, [busy({ scalableLag: 100_000, consumptionRatePerTask: 250 })]);
-    expect(decideScaling(input(busyObs, settledMemory(NOW)), NOW).memory.capacityPerTask).toEqual({ orders: 250 });
-    // Settled 10 s ago: the 60 s window held one 5 s pause, so 250 msg/s over 60 s is 250 x 60/55 of work time.
+  it('remembers capacity only from saturated members over a settled window', () => {
+    const saturated = observation(4, [
+      busy({ scalableLag: 100_000, saturatedRatePerTask: 250, fastestMemberRate: 260 }),
+    ]);
+    const learnt = decideScaling(input(saturated, settledMemory(NOW)), NOW).memory;
+    expect(learnt.capacityPerTask).toEqual({ orders: 250 });
+    expect(learnt.capacitySamples).toEqual({ orders: [{ atMs: NOW, perSecond: 250 }] });
+    // Settled 10 s ago: a rebalance pause may be inside the 60 s window, so nothing is learnt.
     const justSettled = { ...emptyPolicyMemory, settledSinceMs: NOW - 10 * SEC };
-    const fiveSecondPause = config({ rebalancePauseSeconds: 5 });
-    expect(decideScaling(input(busyObs, justSettled, fiveSecondPause), NOW).memory.capacityPerTask.orders).toBeCloseTo(
-      (250 * 60) / 55,
-    );
-    // Right after a scale-in the window's work was done by more members than are counted now: not trusted.
-    const afterScaleIn = {
-      ...justSettled,
-      lastAction: { atMs: NOW - 30 * SEC, direction: 'in' as const, from: 6, to: 4 },
-    };
-    expect(decideScaling(input(busyObs, afterScaleIn), NOW).memory.capacityPerTask).toEqual({});
-    // A caught-up group's rate is not capacity: the remembered value stays.
-    const caughtUp = observation(4, [busy({ scalableLag: 10, consumptionRatePerTask: 50 })]);
+    expect(decideScaling(input(saturated, justSettled), NOW).memory.capacityPerTask).toEqual({});
+    // Caught up: nobody saturated and the fastest member (50) below the estimate: the estimate stays.
+    const caughtUp = observation(4, [busy({ scalableLag: 10, fastestMemberRate: 50 })]);
     expect(decideScaling(input(caughtUp, known()), NOW).memory.capacityPerTask).toEqual({ orders: 200 });
+    // The fastest member above the estimate: a task did at least that much, a sample (median of 200, 300).
+    const faster = observation(4, [busy({ scalableLag: 10, fastestMemberRate: 300 })]);
+    expect(decideScaling(input(faster, known()), NOW).memory.capacityPerTask).toEqual({ orders: 250 });
+  });
+
+  it.each<{ name: string; floor: PolicyMemory['capacityFloor']; kind: 'scale' | 'hold'; rule: PolicyRule; to: number }>(
+    [
+      {
+        name: 'a capacity floor seen an hour ago lets the fallback scale in (200 msg/s per task: 1 task for 100)',
+        floor: { orders: { atMs: NOW - 3600 * SEC, perSecond: 200 } },
+        kind: 'scale',
+        rule: 'lag-threshold',
+        to: 1,
+      },
+      {
+        name: 'without a floor the fallback never scales in',
+        floor: {},
+        kind: 'hold',
+        rule: 'at-target',
+        to: 6,
+      },
+      {
+        name: 'a floor older than a day is no evidence any more',
+        floor: { orders: { atMs: NOW - 25 * 3600 * SEC, perSecond: 200 } },
+        kind: 'hold',
+        rule: 'at-target',
+        to: 6,
+      },
+    ],
+  )('$name', ({ floor, kind, rule, to }) => {
+    // No capacity known; 100 msg/s, nothing behind; the window has wanted 1 task for a while.
+    const quiet = observation(6, [topic({ productionRate: 100, consumptionRate: 100 })]);
+    const memory = settledMemory(NOW, {
+      capacityFloor: floor,
+      recommendations: [{ atMs: NOW - 700 * SEC, tasks: 1 }],
+    });
+    const { decision } = decideScaling(input(quiet, memory), NOW);
+    expect({ kind: decision.kind, rule: decision.rule }).toEqual({ kind, rule });
+    expect(decision.kind === 'scale' ? decision.to : decision.recommended).toBe(to);
+  });
+
+  describe('falling behind with maxTasks 4 on 12 partitions', () => {
+    // The capacity remembered (1000 msg/s per task) says 2 tasks would do, but the group consumes 500 of
+    // the 1000 msg/s produced with 100 000 waiting: it is falling behind, whatever the estimate says.
+    const memory = sampledCapacity({ orders: [1000] }, { recommendations: [{ atMs: NOW - 700 * SEC, tasks: 1 }] });
+    const falling = busy({ productionRate: 1000, consumptionRate: 500, scalableLag: 100_000, maxPartitionLag: 8334 });
+    it.each<{ name: string; current: number; kind: 'scale' | 'hold'; direction?: 'out' | 'in'; to: number }>([
+      {
+        name: 'below the upper bound: one useful step more (3 -> 4)',
+        current: 3,
+        kind: 'scale',
+        direction: 'out',
+        to: 4,
+      },
+      // No step out is left; scaling in a group that is already short would make it fall behind faster.
+      { name: 'at the upper bound: held, not scaled in to what the estimate says', current: 4, kind: 'hold', to: 4 },
+    ])('$name', ({ current, kind, direction, to }) => {
+      const { decision } = decideScaling(input(observation(current, [falling]), memory, config({ maxTasks: 4 })), NOW);
+      expect({ kind: decision.kind, direction: decision.kind === 'scale' ? decision.direction : undefined }).toEqual({
+        kind,
+        direction,
+      });
+      expect(decision.kind === 'scale' ? decision.to : current).toBe(to);
+    });
   });
 
   it('a hot partition makes the busiest member heavier than an even share', () => {
@@ -404,5 +471,92 @@ describe('decideScaling: consumer-protocol (KIP-848) groups', () => {
     const classic = decideScaling(input(observation(2, lagging), known(), cfg), NOW).decision;
     const consumer = decideScaling(input(kip848(true), known(), cfg), NOW).decision;
     expect(classic.inputs.drainSecondsRecommended).toBeGreaterThan((consumer.inputs.drainSecondsRecommended ?? 0) + 29);
+  });
+});
+
+describe('peer cases (Burrow evaluator, KEDA scaler)', () => {
+  const service = (tasks: number): ServiceObservation => ({
+    desired: tasks,
+    running: tasks,
+    pending: 0,
+    deploymentSteady: true,
+  });
+
+  // (a) Burrow's evaluator: the partition rule is in lag/health.test.ts ("rewind the consumer already
+  // recovered from: not REWIND"); here the same history through the lag engine, for the whole group.
+  it.each([
+    { name: 'a rewind the consumer already read past: not REWIND, the group OK', newest: 60n, rewind: 0, status: 'OK' },
+    { name: 'a rewind still below where it was: REWIND, the group ERR', newest: 40n, rewind: 1, status: 'ERR' },
+  ])('(a) Burrow: $name', ({ newest, rewind, status }) => {
+    const commits = [50n, 20n, newest];
+    const ends = [100n, 100n, 110n];
+    const snapshots = ticks(3, (i) => ({
+      partitions: [
+        part(0, { committed: commits[i], end: ends[i] }),
+        part(1, { committed: 1000n + BigInt(i) * 10n, end: 1005n + BigInt(i) * 10n }),
+      ],
+      members: [member('pharmacy-a', { [TOPIC]: [0, 1] })],
+    }));
+    const { health } = measureSnapshots(snapshots).lag;
+    expect(health.counts.REWIND).toBe(rewind);
+    expect(health.status).toBe(status);
+  });
+
+  // (b) KEDA scaler: a group that never committed, reading from `latest`, scaled to zero: its lag reads 0
+  // however much is produced, and waiting for lag above activationLag would wait forever.
+  it.each([
+    {
+      name: '300 msg/s produced: started (activation)',
+      perPartitionPerTick: 1000n,
+      kind: 'scale',
+      rule: 'activation',
+      to: 1,
+    },
+    { name: 'nothing produced: stays at zero', perPartitionPerTick: 0n, kind: 'hold', rule: 'at-target', to: 0 },
+  ])(
+    '(b) KEDA: never committed, latest, scaleToZero, lag 0 at 0 tasks; $name',
+    ({ perPartitionPerTick, kind, rule, to }) => {
+      const snapshots = ticks(7, (i) => ({
+        state: 'Empty',
+        partitions: [0, 1, 2].map((p) => part(p, { end: 5000n + BigInt(i) * perPartitionPerTick })),
+      }));
+      const measured = measureSnapshots(snapshots, { offsetResetPolicy: 'latest', rateWindowMs: 60_000 });
+      const now = measured.lag.observedAtMs;
+      const observed = observe(measured, service(0), now);
+      expect(observed.topics[0]).toMatchObject({ scalableLag: 0, partitionsWithoutCommit: 3 });
+      const { decision } = decideScaling(input(observed, emptyPolicyMemory, config({ scaleToZero: true })), now);
+      expect({ kind: decision.kind, rule: decision.rule }).toEqual({ kind, rule });
+      expect(decision.kind === 'scale' ? decision.to : decision.recommended).toBe(to);
+    },
+  );
+
+  // (c) KEDA scaler: with allowIdleConsumers the partition cap is off, and ceil(lag / threshold) past the
+  // partitions used to become maxTasks: a group activated from 0 to 64 for 10 messages.
+  it('(c) KEDA: allowIdleConsumers + scaleToZero, lag 10 on 3 partitions, threshold 1: activation to 3, never maxTasks', () => {
+    const cfg = config({ allowIdleConsumers: true, scaleToZero: true, lagPerTaskThreshold: 1 });
+    const stopped = observation(0, [topic({ partitions: 3, scalableLag: 10, maxPartitionLag: 4 })]);
+    const { decision } = decideScaling(input(stopped, emptyPolicyMemory, cfg), NOW);
+    expect(decision).toMatchObject({ kind: 'scale', from: 0, to: 3, rule: 'activation' });
+    expect(decision.inputs.upper).toBe(64);
+  });
+
+  // (d) Burrow's evaluator: offsets all equal while lagging is STALL, whether or not producers write.
+  it('(d) Burrow: a member that never commits on a partition with a backlog, the end not moving: STALL, no task kept for it', () => {
+    // pharmacy-a holds p0: 1 000 000 waiting at offset 400, nothing produced, no commit ever. pharmacy-b
+    // holds p1: 10 msg/s, 20 behind. Counted, p0's backlog would keep both tasks (no count drains it).
+    const snapshots = ticks(7, (i) => ({
+      partitions: [
+        part(0, { committed: 400n, end: 1_000_400n }),
+        part(1, { committed: 1000n + BigInt(i) * 100n, end: 1020n + BigInt(i) * 100n }),
+      ],
+      members: [member('pharmacy-a', { [TOPIC]: [0] }), member('pharmacy-b', { [TOPIC]: [1] })],
+    }));
+    const measured = measureSnapshots(snapshots, { rateWindowMs: 60_000 });
+    expect(measured.lag.health.partitions.map((p) => p.status)).toEqual(['STALL', 'OK']);
+    const now = measured.lag.observedAtMs;
+    const memory = sampledCapacity({ [TOPIC]: [100] }, { recommendations: [{ atMs: now - 700 * SEC, tasks: 1 }] }, now);
+    const { decision } = decideScaling(input(observe(measured, service(2), now), memory), now);
+    expect(decision).toMatchObject({ kind: 'scale', from: 2, to: 1, direction: 'in' });
+    expect(decision.inputs).toMatchObject({ scalableLag: 20, excludedLag: 1_000_000 });
   });
 });

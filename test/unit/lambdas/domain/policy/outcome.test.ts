@@ -35,13 +35,14 @@ describe('decisionInputs', () => {
       capacityPerTask: undefined,
       drainSecondsNow: undefined,
       drainSecondsRecommended: undefined,
+      hotPartitions: 0,
       detail: 'why',
     });
   });
 
   it("puts a rule's own numbers on top, even the range (no-data reports the current count as both ends)", () => {
-    const inputs = decisionInputs(tickAt(), 4, { lower: 4, upper: 4, capacityPerTask: 200, drainSecondsNow: 12 });
-    expect(inputs).toMatchObject({ lower: 4, upper: 4, capacityPerTask: 200, drainSecondsNow: 12, detail: '' });
+    const own = { lower: 4, upper: 4, capacityPerTask: 200, drainSecondsNow: 12, hotPartitions: 1 };
+    expect(decisionInputs(tickAt(), 4, own)).toMatchObject({ ...own, detail: '' });
   });
 });
 

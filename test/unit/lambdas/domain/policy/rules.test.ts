@@ -64,6 +64,22 @@ const ago = (seconds: number, direction: 'out' | 'in') => ({
   lastAction: { atMs: NOW - seconds * SEC, direction, from: 4, to: 6 },
 });
 
+/**
+ * Partition 11 of 12 produces 300 msg/s, more than a task's 200: no count drains it. The rest (11
+ * partitions, 660 msg/s, 7000 behind) needs 4 tasks; 7 give partition 11 a member of its own (range).
+ */
+const withHotPartition = busyTopic({
+  productionRate: 960,
+  scalableLag: 8000,
+  maxPartitionLag: 1000,
+  hottestPartition: { partition: 11, productionRate: 300, lag: 1000, timeLagSeconds: 30 },
+  timeLagSecondsWithoutHottest: 20,
+});
+const hotReason = 'no count drains orders/11 (300/s > 200/s per task); 7 tasks give it a member of its own';
+/** 6 tasks fit 1000 msg/s with 1000 behind, but the oldest record is 400 s old: late. */
+const late = busyTopic({ scalableLag: 1000, maxPartitionLag: 100, timeLagSeconds: 400 });
+const lateReason = 'orders: time lag 400 s above the drain target 300 s';
+
 describe('gates before sizing', () => {
   describe('noData', () => {
     it.each<Row>([
@@ -212,8 +228,18 @@ describe('gates after sizing', () => {
         memory: knownCapacity({ capacityPerTask: {} }),
         expected: { kind: 'hold', rule: 'at-target', tasks: 1, detail: 'lag-threshold: 1 tasks fit' },
       },
+      {
+        name: 'at the count that isolates an unfixable hot partition: held under its own rule, naming it',
+        observed: observation(7, [withHotPartition]),
+        expected: { kind: 'hold', rule: 'hot-partition', tasks: 7, detail: `${hotReason}; 7 tasks serve the rest` },
+      },
       { name: 'more needed: passes', observed: observation(2, [behind]), expected: undefined },
       { name: 'fewer needed: passes', observed: observation(6, [light]), expected: undefined },
+      {
+        name: 'late at a count that fits: passes (one step more)',
+        observed: observation(6, [late]),
+        expected: undefined,
+      },
     ])('$name', (row) => {
       expect(verdict(atTarget(sizedOf(row)))).toEqual(row.expected);
     });
@@ -241,6 +267,31 @@ describe('gates after sizing', () => {
         expected: undefined,
       },
       { name: 'running tasks: passes', observed: observation(2, [behind]), cfg: toZero, expected: undefined },
+      {
+        name: 'stopped, lag 0, but records produced to partitions never committed on (latest): passes',
+        observed: observation(0, [topic({ scalableLag: 0, productionRate: 300, partitionsWithoutCommit: 12 })]),
+        cfg: toZero,
+        expected: undefined,
+      },
+      {
+        name: 'stopped, one partition never committed on and something produced: passes',
+        observed: observation(0, [topic({ scalableLag: 0, productionRate: 0.5, partitionsWithoutCommit: 1 })]),
+        cfg: toZero,
+        expected: undefined,
+      },
+      {
+        name: 'stopped, never committed on, production unknown: stays stopped',
+        observed: observation(0, [topic({ scalableLag: 0, productionRate: undefined, partitionsWithoutCommit: 12 })]),
+        cfg: toZero,
+        expected: { kind: 'hold', rule: 'activation', tasks: 1, detail: 'lag 0 <= activationLag 50' },
+      },
+      {
+        // 300 msg/s at the 200 per task remembered: 2 tasks would be started.
+        name: 'stopped, produced to partitions all committed on: the lag shows it, stays stopped below 50',
+        observed: observation(0, [topic({ scalableLag: 10, productionRate: 300, partitionsWithoutCommit: 0 })]),
+        cfg: toZero,
+        expected: { kind: 'hold', rule: 'activation', tasks: 2, detail: 'lag 10 <= activationLag 50' },
+      },
     ])('$name', (row) => {
       expect(verdict(belowActivationLag(sizedOf(row)))).toEqual(row.expected);
     });
@@ -308,6 +359,18 @@ describe('gates after sizing', () => {
         expected: undefined,
       },
       {
+        // The drain numbers leave the hot partition out: the rest already drains in time at 4 tasks, so
+        // weighing drain time would hold every step toward the partition's own member (like 'behind').
+        name: 'an unfixable hot partition: the step to its own member is not weighed on drain time it cannot show',
+        observed: observation(4, [withHotPartition]),
+        expected: undefined,
+      },
+      {
+        name: 'late: the drain target is already missed, so the step is worth its pause',
+        observed: observation(6, [late]),
+        expected: undefined,
+      },
+      {
         name: 'no drain numbers without a capacity: passes',
         observed: observation(1, [topic({ scalableLag: 50_000 })]),
         memory: knownCapacity({ capacityPerTask: {} }),
@@ -330,6 +393,21 @@ describe('gates after sizing', () => {
         observed: observation(4, [busyTopic({ scalableLag: 120_000, maxPartitionLag: 10_000 })]),
         cfg: config({ maxStepUp: 1 }),
         expected: { kind: 'scale', rule: 'drain-target', tasks: 6, detail: 'drain-target recommends 12' },
+      },
+      {
+        name: 'late at a count that fits: one useful step more, saying why',
+        observed: observation(6, [late]),
+        expected: { kind: 'scale', rule: 'behind', tasks: 12, detail: `behind recommends 12: ${lateReason}` },
+      },
+      {
+        name: 'an unfixable hot partition: to the count that gives it a member of its own (range: 7)',
+        observed: observation(4, [withHotPartition]),
+        expected: {
+          kind: 'scale',
+          rule: 'hot-partition',
+          tasks: 7,
+          detail: `hot-partition recommends 7: ${hotReason}`,
+        },
       },
       {
         name: 'from zero straight to the recommendation, whatever maxStepUp',
@@ -401,7 +479,7 @@ describe('gates after sizing', () => {
     });
   });
 
-  describe('stabilization (600 s window)', () => {
+  describe('stabilization (300 s window)', () => {
     it.each<Row>([
       {
         name: 'history that does not cover the window yet: wait',
@@ -419,7 +497,7 @@ describe('gates after sizing', () => {
         memory: knownCapacity({
           recommendations: [
             { atMs: NOW - 700 * SEC, tasks: 1 },
-            { atMs: NOW - 300 * SEC, tasks: 6 },
+            { atMs: NOW - 200 * SEC, tasks: 6 },
           ],
         }),
         expected: {
@@ -468,6 +546,13 @@ describe('gates after sizing', () => {
         memory: since(0),
         cfg: config({ scaleToZero: true }),
         expected: { kind: 'scale', rule: 'scale-to-zero', tasks: 0, detail: 'window max 0' },
+      },
+      {
+        // 100 msg/s needs 1 task, but 120 000 behind needs 3 to drain in 300 s: the window remembers 1.
+        name: "not below this tick's recommendation when the backlog asks for more than production needs",
+        observed: observation(12, [busyTopic({ productionRate: 100, scalableLag: 120_000, maxPartitionLag: 10_000 })]),
+        memory: since(1),
+        expected: { kind: 'scale', rule: 'drain-target', tasks: 3, detail: 'window max 3' },
       },
       {
         name: 'no useful count between a window max of 5 and 6 tasks (5 is no better than 6 on 12 partitions): hold',

@@ -3,11 +3,32 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns_subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { ConsumerService } from './consumer-service';
-import { KafkaLagScaler } from './kafka-lag-scaler';
+import { ConsumerService, KafkaLagScaler, ScaledService } from 'kafka-lag-autoscaler';
+import { consumerImageAsset } from './consumer-image';
 
 /** The hospital departments, each a consumer group on the checkout topic. */
 export const HOSPITAL_DEPARTMENTS = ['billing', 'housekeeping', 'pharmacy'] as const;
+
+/** One of the departments. */
+export type HospitalDepartment = (typeof HOSPITAL_DEPARTMENTS)[number];
+
+/** The scaler's policy for every department: one to six tasks (the topic has more partitions). */
+export const HOSPITAL_POLICY = { minTasks: 1, maxTasks: 6 } as const;
+
+/** Watches every department's group on the topic and scales its service. */
+export function addHospitalTargets(
+  scaler: KafkaLagScaler,
+  options: { topic: string; service: (department: HospitalDepartment) => ScaledService },
+): void {
+  for (const department of HOSPITAL_DEPARTMENTS) {
+    scaler.addTarget({
+      consumerGroup: department,
+      topics: [options.topic],
+      service: options.service(department),
+      policy: HOSPITAL_POLICY,
+    });
+  }
+}
 
 /** Props of {@link HospitalExampleStack}. */
 export interface HospitalExampleStackProps extends StackProps {
@@ -41,14 +62,15 @@ export interface HospitalExampleStackProps extends StackProps {
 }
 
 /**
- * The example deployment: a VPC and an ECS cluster running the billing, housekeeping and pharmacy
- * consumers of `patient-checkout`, and the scaler watching their groups.
+ * The example deployment, written against the package's public API as a user's app would be: a VPC
+ * and an ECS cluster running the billing, housekeeping and pharmacy consumers of `patient-checkout`,
+ * and the scaler watching their groups.
  */
 export class HospitalExampleStack extends Stack {
   /** The scaler. */
   readonly scaler: KafkaLagScaler;
   /** The consumer services, by department. */
-  readonly consumers: Readonly<Record<(typeof HOSPITAL_DEPARTMENTS)[number], ConsumerService>>;
+  readonly consumers: Readonly<Record<HospitalDepartment, ConsumerService>>;
 
   constructor(scope: Construct, id: string, props: HospitalExampleStackProps) {
     super(scope, id, props);
@@ -65,14 +87,15 @@ export class HospitalExampleStack extends Stack {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
-    const consumer = (department: (typeof HOSPITAL_DEPARTMENTS)[number]) =>
+    const image = props.consumerImage ?? consumerImageAsset();
+    const consumer = (department: HospitalDepartment) =>
       new ConsumerService(this, `Consumer-${department}`, {
         cluster,
         brokers: props.brokers,
         consumerGroup: department,
         topic,
         environment: { DEPARTMENT: department },
-        image: props.consumerImage,
+        image,
       });
     this.consumers = {
       billing: consumer('billing'),
@@ -84,12 +107,10 @@ export class HospitalExampleStack extends Stack {
       kafka: { bootstrapBrokers: props.brokers, tls: props.tls ?? false },
       vpc,
       dryRun: props.dryRun ?? false,
-      targets: HOSPITAL_DEPARTMENTS.map((department) => ({
-        consumerGroup: department,
-        topics: [topic],
-        service: this.consumers[department].service,
-        policy: { minTasks: 1, maxTasks: 6 },
-      })),
+    });
+    addHospitalTargets(this.scaler, {
+      topic,
+      service: (department) => ScaledService.fromService(this.consumers[department].service),
     });
     if (props.alarmEmail !== undefined) {
       this.scaler.alarmTopic.addSubscription(new sns_subscriptions.EmailSubscription(props.alarmEmail));

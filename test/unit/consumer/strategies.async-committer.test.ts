@@ -27,6 +27,20 @@ describe('AsyncCommitter', () => {
     expect(committer.uncommittedRecords).toBe(20);
   });
 
+  it('never sends a position of the previous generation after a new assignment, even for a partition it kept', async () => {
+    const { calls, send } = controlledSend();
+    const committer = new AsyncCommitter(() => undefined);
+    committer.offer([at(10n)], 10, send);
+    committer.offer([at(20n)], 10, send);
+    committer.newGeneration();
+    calls[0]?.reject(new Error('UNKNOWN_MEMBER_ID'));
+    await tick();
+    await committer.flush();
+    // Only the commit already in flight was sent: 20 (or 10 again) would rewind the new owner's commit.
+    expect(calls.map((c) => c.offsets)).toEqual([[at(10n)]]);
+    expect(committer.uncommittedRecords).toBe(0);
+  });
+
   it('makes processing wait while too many records are unacknowledged (bounded duplicates)', async () => {
     const { calls, send } = controlledSend();
     const committer = new AsyncCommitter(() => undefined);

@@ -68,6 +68,8 @@ const LastActionSchema = z.object({
   to: count,
 });
 
+const CapacitySampleSchema = z.object({ atMs: time, perSecond: rate });
+
 /** What the policy reads from its memory; optional fields default as the policy's own empty memory. */
 const PolicyMemorySchema = z
   .object({
@@ -76,7 +78,8 @@ const PolicyMemorySchema = z
     settleWaitStartMs: time.optional(),
     settledSinceMs: time.optional(),
     capacityPerTask: z.record(z.string(), rate).default({}),
-    capacitySamples: z.record(z.string(), z.array(z.object({ atMs: time, perSecond: rate }))).default({}),
+    capacitySamples: z.record(z.string(), z.array(CapacitySampleSchema)).default({}),
+    capacityFloor: z.record(z.string(), CapacitySampleSchema).default({}),
   })
   .transform((memory): PolicyMemory => ({
     recommendations: memory.recommendations,
@@ -85,6 +88,7 @@ const PolicyMemorySchema = z
     settledSinceMs: memory.settledSinceMs,
     capacityPerTask: memory.capacityPerTask,
     capacitySamples: memory.capacitySamples,
+    capacityFloor: memory.capacityFloor,
   }));
 
 /** The parts of a stored decision the tick reads back (the rest is the record for people). */

@@ -18,6 +18,7 @@ const memory = {
   settledSinceMs: 500,
   capacityPerTask: { 'patient-checkout': 120 },
   capacitySamples: { 'patient-checkout': [{ atMs: 900, perSecond: 120 }] },
+  capacityFloor: { 'patient-checkout': { atMs: 800, perSecond: 90 } },
 };
 
 describe('target state: versioned, validated on load', () => {
@@ -36,7 +37,7 @@ describe('target state: versioned, validated on load', () => {
     });
   });
 
-  it('defaults the optional parts of the policy memory (a state saved before capacitySamples)', () => {
+  it('defaults the optional parts of the policy memory (a state saved before capacitySamples and capacityFloor)', () => {
     const loaded = parseTargetState({ schema: 2, policy: { recommendations: [] }, lagHistory: undefined });
     expect(loaded).toMatchObject({ kind: 'valid', state: { policy: emptyPolicyMemory, lastDecision: undefined } });
   });

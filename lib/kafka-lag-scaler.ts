@@ -319,6 +319,14 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
   }
 
   /**
+   * Ticks that could not ask Application Auto Scaling for other autoscalers on the services (e.g. a role
+   * without the read-only describes); ConflictingScalers is then unknown. @default statistic Sum
+   */
+  metricExternalScalerCheckFailures(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ScalerMetricName.EXTERNAL_SCALER_CHECK_FAILURES, { statistic: 'Sum', ...options });
+  }
+
+  /**
    * Validates a target about to be created (it must fit next to the others) and returns its
    * configuration and alarm settings.
    * @internal

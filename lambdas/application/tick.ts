@@ -93,7 +93,7 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
             read: kafka.reads.get(target.group),
             stored: loaded.get(targetId(target)),
             kafkaError: kafka.error,
-            externalScalers: external?.filter((s) => sameService(s, target)),
+            externalScalers: external.scalers?.filter((s) => sameService(s, target)),
           },
           deps,
         ),
@@ -106,15 +106,17 @@ export async function runTick(config: ScalerConfig, deps: TickDependencies): Pro
     kafkaError: kafka.error,
     targets: results.map((r) => r.outcome),
   };
+  const tickMetric = (name: ScalerMetricName, value: number, unit: MetricDatum['unit']): MetricDatum => ({
+    name,
+    value,
+    unit,
+    dimensions: {},
+    timestampMs: startedAtMs,
+  });
   await publish(deps, [
     ...results.flatMap((r) => r.metrics),
-    {
-      name: ScalerMetricName.TICK_DURATION,
-      value: report.durationMs,
-      unit: 'Milliseconds',
-      dimensions: {},
-      timestampMs: startedAtMs,
-    },
+    ...(external.failed ? [tickMetric(ScalerMetricName.EXTERNAL_SCALER_CHECK_FAILURES, 1, 'Count')] : []),
+    tickMetric(ScalerMetricName.TICK_DURATION, report.durationMs, 'Milliseconds'),
   ]);
   return report;
 }
@@ -145,17 +147,20 @@ async function readGroups(
   }
 }
 
-/** Other autoscalers on the targets' services; undefined when not checked or the check failed (logged). */
+/**
+ * Other autoscalers on the targets' services; `scalers` undefined when not checked or the check failed
+ * (logged, and `failed` publishes ExternalScalerCheckFailures: scaling goes on, the check is what is missing).
+ */
 async function findExternalScalers(
   config: ScalerConfig,
   deps: TickDependencies,
-): Promise<readonly ExternalScaler[] | undefined> {
-  if (deps.externalScalers === undefined) return undefined;
+): Promise<{ scalers: readonly ExternalScaler[] | undefined; failed: boolean }> {
+  if (deps.externalScalers === undefined) return { scalers: undefined, failed: false };
   try {
-    return await deps.externalScalers.find(config.targets.map((t) => t.service));
+    return { scalers: await deps.externalScalers.find(config.targets.map((t) => t.service)), failed: false };
   } catch (error) {
     deps.logger.error('cannot check the services for other autoscalers', { error: describeError(error) });
-    return undefined;
+    return { scalers: undefined, failed: true };
   }
 }
 

@@ -37,6 +37,8 @@ export const ScalerMetricName = {
   STATE_RESET: 'StateReset',
   /** Application Auto Scaling scalable targets on the target's service: another scaler also sets it. Dimensions: Target. */
   CONFLICTING_SCALERS: 'ConflictingScalers',
+  /** 1 when the tick could not ask Application Auto Scaling for other autoscalers (ConflictingScalers unknown). No dimensions. */
+  EXTERNAL_SCALER_CHECK_FAILURES: 'ExternalScalerCheckFailures',
   /** Duration of one tick over all targets (milliseconds). No dimensions. */
   TICK_DURATION: 'TickDuration',
   /** Partitions no task count can drain (each produces more than a task consumes): named, not chased. Dimensions: Target. */

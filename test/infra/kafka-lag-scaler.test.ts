@@ -657,6 +657,27 @@ describe('KafkaLagScaler dashboard and metric helpers', () => {
     expect(full.scaler.metricTickDuration().dimensions ?? {}).toEqual({});
   });
 
+  it('builds the fault outcome metrics: per target, and the tick-level failed autoscaler check', () => {
+    expect(
+      [
+        billingTarget?.metricScalingFailures(),
+        billingTarget?.metricStateConflicts(),
+        billingTarget?.metricStateReset(),
+        billingTarget?.metricConflictingScalers(),
+      ].map((m) => [m?.metricName, m?.statistic, m?.dimensions]),
+    ).toEqual([
+      ['ScalingFailures', 'Sum', { Target: 'billing' }],
+      ['StateConflicts', 'Sum', { Target: 'billing' }],
+      ['StateReset', 'Sum', { Target: 'billing' }],
+      ['ConflictingScalers', 'Maximum', { Target: 'billing' }],
+    ]);
+    expect(full.scaler.metricExternalScalerCheckFailures()).toMatchObject({
+      metricName: 'ExternalScalerCheckFailures',
+      statistic: 'Sum',
+    });
+    expect(full.scaler.metricExternalScalerCheckFailures().dimensions ?? {}).toEqual({});
+  });
+
   it('builds any metric of its namespace with metric(name), one tick as period', () => {
     const metric = minimal.scaler.metric('RunningTasks', {
       statistic: 'Minimum',

@@ -201,5 +201,23 @@ describe('conflicting scalers', () => {
     expect(JSON.stringify(warning?.fields)).toMatch(/deregister-scalable-target .*service\/hospital\/billing/);
     await runTick(tickConfig(), { ...t.deps, externalScalers: { find: async () => [] } });
     expect(t.lastMetric('ConflictingScalers')).toEqual([0]);
+    expect(t.lastMetric('ExternalScalerCheckFailures')).toEqual([]);
+  });
+
+  it('a check that fails is an ERROR and ExternalScalerCheckFailures = 1, not a zero ConflictingScalers; scaling goes on', async () => {
+    const t = memoryTick({ desired: 1, snapshot: (now) => backlog(0, 1, now) });
+    const denied = {
+      find: async () => {
+        throw new Error(
+          'AccessDeniedException: not authorized to perform application-autoscaling:DescribeScalableTargets',
+        );
+      },
+    };
+    const report = await runTick(tickConfig(), { ...t.deps, externalScalers: denied });
+    expect(t.lastMetric('ExternalScalerCheckFailures')).toEqual([1]);
+    expect(t.lastMetric('ConflictingScalers')).toEqual([]);
+    expect(t.lastMetric('TickDuration')).toHaveLength(1);
+    expect(t.logs.find((l) => l.message === 'cannot check the services for other autoscalers')?.level).toBe('error');
+    expect(report.targets[0]?.kind).not.toBe('error');
   });
 });

@@ -385,11 +385,32 @@ function annotated(scaler: FaultyScaler, report: TickReport): string {
 }
 
 /** Prints the rows as the README's markdown table. */
-export function printFaultTable(title: string, rows: readonly FaultRow[]): void {
+export function printFaultTable(title: string, rows: readonly FaultRow[], timing?: FaultSuiteTiming): void {
   const head = '| fault | injected | ticks (outcome) | actions | wrong actions | silent failures | ticks to recover |';
   const lines = rows.map(
     (r) =>
       `| ${r.fault} | ${r.injected} | ${r.outcomes} | ${r.actions} | ${r.wrongActions} | ${r.silentFailures} | ${r.ticksToRecover} |`,
   );
-  console.log(`\n${title}\n${head}\n|---|---|---|---|---|---|---|\n${lines.join('\n')}\n`);
+  const took = timing === undefined ? '' : `\n${rows.length} faults in ${describeTiming(timing)}`;
+  console.log(`\n${title}${took}\n${head}\n|---|---|---|---|---|---|---|\n${lines.join('\n')}\n`);
+}
+
+/** When a fault file started and how long its environment took to come up (services, proxies). */
+export interface FaultSuiteTiming {
+  readonly startedAtMs: number;
+  readonly setupMs: number;
+}
+
+const inSeconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function describeTiming(timing: FaultSuiteTiming): string {
+  const total = Date.now() - timing.startedAtMs;
+  return `${inSeconds(total)} (environment ${inSeconds(timing.setupMs)}, faults ${inSeconds(total - timing.setupMs)})`;
+}
+
+/** Starts a fault file's environment and remembers how long that took, for the printed table. */
+export async function timedSetup<T>(start: () => Promise<T>): Promise<{ value: T; timing: FaultSuiteTiming }> {
+  const startedAtMs = Date.now();
+  const value = await start();
+  return { value, timing: { startedAtMs, setupMs: Date.now() - startedAtMs } };
 }

@@ -20,6 +20,8 @@ import {
   faultyScaler,
   outcomeOf,
   printFaultTable,
+  timedSetup,
+  type FaultSuiteTiming,
   startFaultEnvironment,
   type FaultEnvironment,
   type FaultRow,
@@ -28,15 +30,16 @@ import {
 import { awsClientConfig, eventually, services, uniqueName } from '../../support/services';
 
 let env: FaultEnvironment;
+let timing: FaultSuiteTiming | undefined;
 const rows: FaultRow[] = [];
 const scalers: FaultyScaler[] = [];
 
 beforeAll(async () => {
-  env = await startFaultEnvironment('aws-faults');
+  ({ value: env, timing } = await timedSetup(() => startFaultEnvironment('aws-faults')));
 }, 600_000);
 
 afterAll(async () => {
-  printFaultTable('Faults between the scaler and AWS (npm run test:faults)', rows);
+  printFaultTable('Faults between the scaler and AWS (npm run test:faults)', rows, timing);
   await Promise.all(scalers.map((s) => s.close()));
   await env.close();
 });

@@ -16,6 +16,8 @@ import {
   faultTimeouts,
   faultyScaler,
   printFaultTable,
+  timedSetup,
+  type FaultSuiteTiming,
   startKafkaFaultEnvironment,
   type KafkaFaultEnvironment,
   type FaultRow,
@@ -25,15 +27,16 @@ import type { Toxic } from '../../support/toxiproxy';
 import { awsClientConfig, services, uniqueName } from '../../support/services';
 
 let env: KafkaFaultEnvironment;
+let timing: FaultSuiteTiming | undefined;
 const rows: FaultRow[] = [];
 const scalers: FaultyScaler[] = [];
 
 beforeAll(async () => {
-  env = await startKafkaFaultEnvironment('kafka-faults');
+  ({ value: env, timing } = await timedSetup(() => startKafkaFaultEnvironment('kafka-faults')));
 }, 600_000);
 
 afterAll(async () => {
-  printFaultTable('Faults between the scaler and Kafka (npm run test:faults)', rows);
+  printFaultTable('Faults between the scaler and Kafka (npm run test:faults)', rows, timing);
   await Promise.all(scalers.map((s) => s.close()));
   await env.close();
 });

@@ -63,4 +63,11 @@ export interface ScalerAlarmsProps {
    * @default threshold 1, 3 periods
    */
   readonly stateConflicts?: ScalerAlarmOptions;
+  /**
+   * HotPartition >= threshold in every period: a partition alone produces more than one task
+   * consumes, so no task count drains it (the scaler holds the count that gives it a member of its
+   * own and says so). Spread its key, or make the consumer faster.
+   * @default threshold 1, 10 periods
+   */
+  readonly hotPartition?: ScalerAlarmOptions;
 }

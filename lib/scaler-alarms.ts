@@ -17,6 +17,7 @@ const ALARM_KINDS: readonly ScalerAlarmKind[] = [
   'offsetsLost',
   'conflictingScalers',
   'stateConflicts',
+  'hotPartition',
 ];
 
 /** Everything an alarm needs to know about its target. */
@@ -47,6 +48,7 @@ const defaults = (target: AlarmTarget): Record<ScalerAlarmKind, { threshold: num
   offsetsLost: { threshold: 0, evaluationPeriods: 1 },
   conflictingScalers: { threshold: 1, evaluationPeriods: 1 },
   stateConflicts: { threshold: 1, evaluationPeriods: 3 },
+  hotPartition: { threshold: 1, evaluationPeriods: 10 },
 });
 
 /** An alarm's settings after merging: the layers in order, then the defaults; field by field. */
@@ -134,6 +136,7 @@ export interface TargetAlarmsInput {
     | 'metricOffsetsLost'
     | 'metricConflictingScalers'
     | 'metricStateConflicts'
+    | 'metricHotPartitions'
   >;
 }
 
@@ -201,6 +204,13 @@ export function createTargetAlarms(scope: Construct, input: TargetAlarmsInput): 
     metrics.metricOffsetsLost(),
     gt,
     (t) => `more than ${t} records were deleted by retention before the group consumed them`,
+  );
+  add(
+    'hotPartition',
+    metrics.metricHotPartitions(),
+    gte,
+    () =>
+      'a partition alone produces more than one task consumes: no task count drains it (the scaler holds the count that gives it a member of its own); spread its key over more partitions or make the consumer faster',
   );
   addOutcomeAlarms(add, metrics);
   return alarms;

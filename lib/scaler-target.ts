@@ -153,6 +153,8 @@ export class ScalerTarget extends Construct {
   readonly conflictingScalersAlarm?: cloudwatch.IAlarm;
   /** Another invocation holding the target's claim tick after tick, unless disabled. */
   readonly stateConflictsAlarm?: cloudwatch.IAlarm;
+  /** A partition no task count can drain, unless disabled. */
+  readonly hotPartitionAlarm?: cloudwatch.IAlarm;
   /**
    * The target's validated configuration, defaults applied.
    * @internal
@@ -185,6 +187,7 @@ export class ScalerTarget extends Construct {
     this.offsetsLostAlarm = alarms.offsetsLost;
     this.conflictingScalersAlarm = alarms.conflictingScalers;
     this.stateConflictsAlarm = alarms.stateConflicts;
+    this.hotPartitionAlarm = alarms.hotPartition;
     this.alarms = Object.values(alarms);
     props.scaler._linkTarget(this);
   }
@@ -249,6 +252,14 @@ export class ScalerTarget extends Construct {
   /** Changes of the service's desired count. @default statistic Sum */
   metricScalingActions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.targetMetric(ScalerMetricName.SCALING_ACTIONS, 'Sum', options);
+  }
+
+  /**
+   * Partitions the policy found no task count can drain (each produces more than one task consumes).
+   * @default statistic Maximum
+   */
+  metricHotPartitions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.HOT_PARTITIONS, 'Maximum', options);
   }
 
   /** Failed ticks of this target. @default statistic Sum */

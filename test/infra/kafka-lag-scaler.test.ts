@@ -415,8 +415,8 @@ describe('KafkaLagScaler alarms', () => {
   const topicRef = () => resolve(full.scaler.alarmTopic.topicArn);
 
   it('creates the default alarms per target, minus the disabled one, plus ticks missing', () => {
-    // billing: 6 (offsetsLost disabled), pharmacy-main: 7, ticksMissing: 1
-    expect(alarms(full.template)).toHaveLength(14);
+    // billing: 7 (offsetsLost disabled), pharmacy-main: 8, ticksMissing: 1
+    expect(alarms(full.template)).toHaveLength(16);
     expect(alarms(full.template).filter((a) => a.MetricName === 'OffsetsLost')).toHaveLength(1);
   });
 
@@ -462,6 +462,20 @@ describe('KafkaLagScaler alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
     });
+  });
+
+  it('hot partition: HotPartition >= 1 by Target in 10 periods, the fix in its description', () => {
+    const alarm = alarmOn(full.template, 'HotPartition', 'billing');
+    expect(alarm).toMatchObject({
+      Dimensions: [{ Name: 'Target', Value: 'billing' }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 10,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm?.AlarmDescription).toMatch(/no task count drains it.*spread its key/);
   });
 
   it('at max tasks while lag grows: one metric-math alarm over RunningTasks and SumOffsetLag', () => {
@@ -523,7 +537,7 @@ describe('KafkaLagScaler alarms', () => {
       ['billing', 'billing'],
       ['pharmacy-main', 'pharmacy'],
     ]);
-    expect(billing?.alarms).toHaveLength(6);
+    expect(billing?.alarms).toHaveLength(7);
     expect(billing?.offsetsLostAlarm).toBeUndefined();
     for (const alarm of [
       billing?.timeLagAlarm,
@@ -536,8 +550,9 @@ describe('KafkaLagScaler alarms', () => {
       expect(billing?.alarms).toContain(alarm);
     }
     expect(billing?.atMaxTasksLagGrowingAlarm).toBeDefined();
-    expect(pharmacy?.alarms).toHaveLength(7);
-    expect(full.scaler.alarms).toHaveLength(14);
+    expect(pharmacy?.alarms).toHaveLength(8);
+    expect(billing?.hotPartitionAlarm).toBeDefined();
+    expect(full.scaler.alarms).toHaveLength(16);
     expect(full.scaler.alarms).toContain(full.scaler.ticksMissingAlarm);
     expect(minimal.scaler.ticksMissingAlarm).toBeUndefined();
   });
@@ -597,7 +612,7 @@ describe('KafkaLagScaler alarms', () => {
   it('uses a given topic and creates none; alarms disabled by props are absent', () => {
     minimal.template.resourceCountIs('AWS::SNS::Topic', 0);
     const all = alarms(minimal.template);
-    expect(all).toHaveLength(7);
+    expect(all).toHaveLength(8);
     for (const alarm of all) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:oncall']);
     expect(all.find((a) => a.MetricName === 'ScalerErrors')).toMatchObject({ Period: 120, Namespace: 'Hospital/Lag' });
   });

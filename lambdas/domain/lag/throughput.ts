@@ -150,6 +150,13 @@ export function topicThroughput(
         ];
   });
   const windowedPoints = [...windowed.values()];
+  // The hottest partition and production per interval count the partitions the rates count: a
+  // STALLED partition's production is out of the topic's production rate, so it is out of these too.
+  const scalable = topic.partitions.flatMap((partition, index) =>
+    options.exclude?.has(partition) === true
+      ? []
+      : [{ partition, all: all[index] ?? [], windowed: windowedPoints[index] ?? [] }],
+  );
   return {
     topic: topic.topic,
     partitions: topic.partitions.map((partition, index) => ({
@@ -158,7 +165,10 @@ export function topicThroughput(
       consumption: consumptionRate(windowedPoints[index] ?? []),
     })),
     members: memberRates,
-    hottestPartition: hottest(topic.partitions, [...windowed.values()]),
-    production: productionIntervals(all),
+    hottestPartition: hottest(
+      scalable.map((p) => p.partition),
+      scalable.map((p) => p.windowed),
+    ),
+    production: productionIntervals(scalable.map((p) => p.all)),
   };
 }

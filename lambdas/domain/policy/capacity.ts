@@ -89,7 +89,31 @@ export function estimateCapacity(
     if (estimate !== undefined) remembered[topic.topic] = estimate;
     return estimate;
   });
+  carryUnseenTopics(memory, topics, now, samples, remembered);
   return { perTopic, remembered, samples };
+}
+
+/**
+ * Topics in memory that this tick did not observe (a read that missed them, a topic list being
+ * edited) keep their samples until they age out: capacity is forgotten a day after its last sample,
+ * never because one read left a topic out.
+ */
+function carryUnseenTopics(
+  memory: PolicyMemory,
+  topics: readonly TopicObservation[],
+  now: number,
+  samples: Record<string, readonly CapacitySample[]>,
+  remembered: Record<string, number>,
+): void {
+  const seen = new Set(topics.map((topic) => topic.topic));
+  const known = new Set([...Object.keys(memory.capacitySamples ?? {}), ...Object.keys(memory.capacityPerTask)]);
+  for (const topic of known) {
+    if (seen.has(topic)) continue;
+    const kept = rememberedSamples(memory, topic, now);
+    const estimate = median(kept.map((s) => s.perSecond));
+    if (kept.length > 0) samples[topic] = kept;
+    if (estimate !== undefined) remembered[topic] = estimate;
+  }
 }
 
 /**

@@ -78,6 +78,9 @@ export function capacityFloors(
   now: number,
 ): Record<string, CapacitySample> {
   const floors: Record<string, CapacitySample> = {};
+  // A topic this tick did not observe keeps its floor until the floor ages out.
+  for (const [topic, kept] of Object.entries(memory.capacityFloor ?? {}))
+    if (now - kept.atMs <= CAPACITY_SAMPLE_MAX_AGE_MS) floors[topic] = kept;
   for (const topic of topics) {
     const kept = memory.capacityFloor?.[topic.topic];
     const fresh = kept !== undefined && now - kept.atMs <= CAPACITY_SAMPLE_MAX_AGE_MS ? kept : undefined;

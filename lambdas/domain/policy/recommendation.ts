@@ -199,8 +199,10 @@ export function recommend(tick: TickContext, inputs: SizingInputs): Sizing {
   const sustained = sized.sustained === undefined ? recommended : clampToBounds(sized.sustained, tick.bounds);
   let result: Sizing = { ...sized, recommended, sustained: Math.min(sustained, recommended) };
   const behind = sized.sizingRule === 'scale-to-zero' ? undefined : behindSchedule(tick, inputs.hot);
-  if (behind !== undefined && result.recommended <= tick.current && tick.current < tick.bounds.upper) {
-    const step = usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper;
+  const canStep = tick.current < tick.bounds.upper;
+  if (behind !== undefined && (canStep ? result.recommended <= tick.current : result.recommended < tick.current)) {
+    // One useful step out; with none left, hold: scaling in a group that is short makes it fall behind faster.
+    const step = canStep ? (usefulAtLeast(tick.partitionCounts, tick.current + 1) ?? tick.bounds.upper) : tick.current;
     result = { ...result, recommended: clampToBounds(step, tick.bounds), sizingRule: 'behind', reason: behind };
   }
   // Starting a stopped group is its own rule, whatever sized it, so the log says why tasks appeared.

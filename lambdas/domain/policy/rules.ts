@@ -112,13 +112,17 @@ export function notWorthRebalance(context: DecisionContext): PolicyOutcome | und
   );
 }
 
-/** Scale out toward the recommendation, at most maxStepUp at a time (from zero: straight to it). */
+/**
+ * Scale out toward the recommendation, at most maxStepUp at a time (from zero: straight to it). A
+ * hot partition's count is exact, not snapped to a useful count: it is the count at which the
+ * assignor gives the partition a member of its own, and one more or less would not.
+ */
 export function scaleOut(context: DecisionContext): PolicyOutcome {
   const { current, recommended, sizingRule, partitionCounts, config, bounds, reason } = context;
-  const to =
-    current === 0
-      ? recommended
-      : boundStep(partitionCounts, { from: current, to: recommended, maxStep: config.maxStepUp }, bounds);
+  const maxStep = config.maxStepUp;
+  const exact =
+    current === 0 || (sizingRule === 'hot-partition' && (maxStep === undefined || recommended - current <= maxStep));
+  const to = exact ? recommended : boundStep(partitionCounts, { from: current, to: recommended, maxStep }, bounds);
   const why = reason === undefined ? '' : `: ${reason}`;
   return scaleAfterSizing(context, sizingRule, to, `${sizingRule} recommends ${recommended}${why}`);
 }

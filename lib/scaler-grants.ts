@@ -3,13 +3,21 @@ import { Fn } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { KafkaAuthSpec } from './kafka-connection';
 
-/** What the tick needs regardless of its targets: its namespace, Kafka authentication, the VPC. */
+/** What the tick needs regardless of its targets: its namespace, other autoscalers (read only), Kafka authentication, the VPC. */
 export function grantFixed(role: iam.IRole, options: { namespace: string; auth: KafkaAuthSpec; inVpc: boolean }): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['cloudwatch:PutMetricData'],
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': options.namespace } },
+    }),
+  );
+  // Other autoscalers on the services are looked for (reported, never changed); these read-only
+  // actions have no resource-level permissions.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'],
+      resources: ['*'],
     }),
   );
   const auth = options.auth;

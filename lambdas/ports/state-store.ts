@@ -7,12 +7,21 @@ export interface StoredState<T> {
 }
 
 /**
+ * An item whose state cannot be decoded (corrupt bytes, no state at all): why, and the version to
+ * replace it at, so that a bad item is overwritten by the next save instead of blocking its target.
+ */
+export interface UnreadableState {
+  readonly version: number;
+  readonly unreadable: string;
+}
+
+/**
  * Keeps what the scaler must remember between invocations (history, recommendations, last action).
  * `save` succeeds only if the stored version is still `expectedVersion` (undefined: no item yet),
  * so two overlapping ticks cannot both act on the same target.
  */
 export interface StateStore<T> {
-  load(target: string): Promise<StoredState<T> | undefined>;
+  load(target: string): Promise<StoredState<T> | UnreadableState | undefined>;
   /** Returns the new version; throws StateConflictError when someone saved in between. */
   save(target: string, state: T, expectedVersion: number | undefined): Promise<number>;
 }

@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,16 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     ],
     ['a poll interval over 50 s', { ...valid, pollIntervalSeconds: 90 }, /pollIntervalSeconds: /],
     [
+      'deletion protection on a table the stack would delete',
+      { ...valid, stateTableRemovalPolicy: RemovalPolicy.DESTROY, stateTableDeletionProtection: true },
+      /stateTableDeletionProtection: true with stateTableRemovalPolicy DESTROY cannot work/,
+    ],
+    [
+      'no reserved executions',
+      { ...valid, reservedConcurrentExecutions: 0 },
+      /reservedConcurrentExecutions: 0 is not a whole number of at least 1 \(0 would stop every tick\)/,
+    ],
+    [
       'subnets without a VPC',
       { ...valid, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } },
       /vpcSubnets\/securityGroups: only apply with vpc/,
@@ -116,6 +126,24 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
         },
       },
       /kafka\.tls: MSK IAM authentication needs TLS .*; set tls: true/,
+    ],
+    [
+      'a group that would be an IAM wildcard under MSK IAM',
+      {
+        ...valid,
+        kafka: {
+          bootstrapBrokers: ['b-1.hospital.kafka.eu-west-1.amazonaws.com:9098'],
+          tls: true,
+          auth: KafkaAuth.mskIam({ clusterArn: 'arn:aws:kafka:eu-west-1:111122223333:cluster/hospital/0b1c' }),
+        },
+        targets: [{ ...billing, consumerGroup: '*' }],
+      },
+      /targets\[0\] \(group '\*'\)\.consumerGroup: group '\*' contains '\*', an IAM wildcard/,
+    ],
+    [
+      'a broker port out of range',
+      { ...valid, kafka: { bootstrapBrokers: ['b-1.example:99999'] } },
+      /kafka\.bootstrapBrokers\[0\]: must be host:port \('b-1\.example:99999': port 99999 is outside 1-65535\)/,
     ],
   ])('rejects %s, naming the prop and the fix', (_case, props, expected) => {
     const error = synthError(props);
@@ -153,6 +181,34 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     expect(() => app.synth()).toThrow(
       /targets: the configuration \(\d+ bytes with the other variables\) exceeds Lambda's 4 KB environment limit; split the targets over several KafkaLagScaler constructs \(about \d+ per construct\)/,
     );
+  });
+
+  it.each<[string, KafkaLagScalerProps, RegExp]>([
+    [
+      'a number token as maxTasks',
+      { ...valid, targets: [{ ...billing, policy: { maxTasks: Token.asNumber(Fn.importValue('MaxTasks')) } }] },
+      /targets\[0\] \(group 'billing'\)\.policy\.maxTasks: is a deploy-time token .*give a literal number/,
+    ],
+    [
+      'a token as the consumer group',
+      { ...valid, targets: [{ ...billing, consumerGroup: Fn.importValue('Group') }] },
+      /^ {2}targets\[0\]\.consumerGroup: is a deploy-time token .*give a literal string/m,
+    ],
+    [
+      'a token as a topic',
+      { ...valid, targets: [{ ...billing, topics: [Fn.importValue('Topic')] }] },
+      /targets\[0\] \(group 'billing'\)\.topics\[0\]: is a deploy-time token/,
+    ],
+    [
+      'a token as the metrics namespace',
+      { ...valid, metricsNamespace: Fn.importValue('Namespace') },
+      /metricsNamespace: is a deploy-time token/,
+    ],
+  ])('rejects %s with a message that names the prop and what to pass instead', (_case, props, expected) => {
+    const error = synthError(props);
+    expect(error.message).toMatch(expected);
+    expect(error.message).toMatch(/tryGetContext/);
+    expect(error.message).not.toMatch(/e\+\d{3}|\$\{Token/);
   });
 
   it('accepts a deploy-time token as a broker and passes it through unchanged', () => {

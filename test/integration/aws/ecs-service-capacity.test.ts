@@ -1,6 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { awsRetryOptions } from '#adapters/aws/client-options';
+import { awsClientOptions } from '#adapters/aws/client-options';
 import { EcsServiceCapacity } from '#adapters/aws/ecs-service-capacity';
 import { ServiceNotFoundError } from '#ports/service-capacity';
 import { createConsumerService } from '../../support/ecs';
@@ -8,7 +8,7 @@ import { failingFirst } from '../../support/fault-injection';
 import { awsClientConfig, services } from '../../support/services';
 
 describe('EcsServiceCapacity (moto ECS)', () => {
-  const ecs = new ECSClient({ ...awsClientConfig(services().moto), ...awsRetryOptions });
+  const ecs = new ECSClient({ ...awsClientConfig(services().moto), ...awsClientOptions() });
   const capacity = new EcsServiceCapacity(ecs);
 
   it('describes the service and sets its desired count', async () => {
@@ -34,7 +34,7 @@ describe('EcsServiceCapacity (moto ECS)', () => {
     const ref = await createConsumerService(ecs, { service: 'pharmacy', desiredCount: 1 });
     const faults = failingFirst(2, 'ThrottlingException');
     const throttled = new EcsServiceCapacity(
-      new ECSClient({ ...awsClientConfig(services().moto), ...awsRetryOptions, requestHandler: faults.handler }),
+      new ECSClient({ ...awsClientConfig(services().moto), ...awsClientOptions(), requestHandler: faults.handler }),
     );
     await throttled.setDesired(ref, 4);
     expect(faults.calls).toBe(3);

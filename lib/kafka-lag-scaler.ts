@@ -52,7 +52,7 @@ export interface KafkaLagScalerProps {
   readonly targets?: readonly ScalerTargetOptions[];
   /**
    * The function's execution role. The construct adds the statements the tick needs to it (an
-   * imported, immutable role must already allow them: see the README's IAM list).
+   * imported, immutable role must already allow them: the permissions listed under "It creates" in the README's Deploy section).
    * @default - a new role, assumed by Lambda, with no managed policy
    */
   readonly role?: iam.IRole;

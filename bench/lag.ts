@@ -12,7 +12,7 @@ import { measureGroups, partitionCount } from '#domain/lag/targets';
 import { closeCommitter, commit } from '../test/support/kafka';
 import { consumerGroupCommandClass, runKafkaTool } from '../tools/services/kafka';
 import { down, up } from '../tools/services/manager';
-import { machine, ms, spread, table, timeRuns } from './support';
+import { createBenchTopics, machine, ms, retriedKafka, spread, table, timeRuns } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -54,20 +54,19 @@ try {
   console.log(
     `creating the estate: ${topics} topics x ${partitions} partitions, ${groups} groups on ${topicsPerGroup} topics each, ${active} with a live member...`,
   );
-  await admin.createTopics({
-    topics: topicNames.map((topic) => ({ topic, numPartitions: partitions })),
-    waitForLeaders: true,
-  });
+  await createBenchTopics(admin, topicNames, partitions);
   const producer = kafka.producer();
   await producer.connect();
   for (const topic of topicNames) {
-    await producer.send({
-      topic,
-      messages: Array.from({ length: partitions * 40 }, (_, i) => ({
-        partition: i % partitions,
-        value: `checkout ${i}`,
-      })),
-    });
+    await retriedKafka(() =>
+      producer.send({
+        topic,
+        messages: Array.from({ length: partitions * 40 }, (_, i) => ({
+          partition: i % partitions,
+          value: `checkout ${i}`,
+        })),
+      }),
+    );
   }
   await producer.disconnect();
   const limit = pLimit(16);

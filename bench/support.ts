@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import Table from 'cli-table3';
+import type { Admin } from 'kafkajs';
 
 /** Runs `fn` `runs` times (after `warmup` untimed runs) and returns the wall times in ms. */
 export async function timeRuns(runs: number, warmup: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -47,4 +48,28 @@ export function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const os = spawnSync('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"'], { encoding: 'utf8' }).stdout.trim();
   return `${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${os}, Node ${process.version}`;
+}
+
+/**
+ * Runs `work` again on a retriable Kafka error (1 s, 2 s, ... between tries): on a loaded broker,
+ * new topics' leaders can answer NOT_LEADER or UNKNOWN_TOPIC_OR_PARTITION for a while after creation.
+ */
+export async function retriedKafka<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
+/** Creates topics 10 at a time, waiting for their leaders (creating an existing topic is a no-op). */
+export async function createBenchTopics(admin: Admin, topics: readonly string[], partitions: number): Promise<void> {
+  for (let i = 0; i < topics.length; i += 10) {
+    const batch = topics.slice(i, i + 10).map((topic) => ({ topic, numPartitions: partitions }));
+    await retriedKafka(() => admin.createTopics({ topics: batch, waitForLeaders: true }));
+  }
 }

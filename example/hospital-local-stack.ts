@@ -9,7 +9,7 @@ import { addHospitalTargets } from './hospital-stack';
 export interface HospitalLocalStackProps extends StackProps {
   /** Bootstrap brokers the function reaches, each `host:port` (the local broker). */
   readonly brokers: readonly string[];
-  /** Where the function's ECS and DynamoDB calls go (moto). */
+  /** Where the function's ECS, Application Auto Scaling and DynamoDB calls go (moto). */
   readonly motoEndpoint: string;
   /** The ECS cluster in moto that holds one service per department. */
   readonly clusterName: string;
@@ -52,6 +52,8 @@ export class HospitalLocalStack extends Stack {
     });
     this.scaler.function.addEnvironment('AWS_ENDPOINT_URL_ECS', props.motoEndpoint);
     this.scaler.function.addEnvironment('AWS_ENDPOINT_URL_DYNAMODB', props.motoEndpoint);
+    // LocalStack community has no Application Auto Scaling (the tick looks for other autoscalers there).
+    this.scaler.function.addEnvironment('AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING', props.motoEndpoint);
 
     new CfnOutput(this, 'FunctionName', { value: this.scaler.function.functionName });
     new CfnOutput(this, 'MetricsNamespace', { value: this.scaler.metricsNamespace });

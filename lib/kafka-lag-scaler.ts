@@ -1,4 +1,4 @@
-import { Annotations, Aspects, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aspects, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -78,7 +78,7 @@ export interface KafkaLagScalerProps {
   readonly targets?: readonly ScalerTargetOptions[];
   /**
    * The function's execution role. The construct adds the statements the tick needs to it (an
-   * imported, immutable role must already allow them: see the README's IAM list).
+   * imported, immutable role must already allow them: the permissions listed under "It creates" in the README's Deploy section).
    * @default - a new role, assumed by Lambda, with no managed policy
    */
   readonly role?: iam.IRole;
@@ -136,6 +136,14 @@ export interface KafkaLagScalerProps {
    */
   readonly memorySize?: number;
   /**
+   * Executions reserved for the function, so that it runs (and can scale out) when other functions
+   * use up the account's concurrency. Overlapping ticks are safe either way: the state table lets only
+   * one of them act on a target. Reserving needs the account's unreserved concurrency to stay at 10 or
+   * more afterwards, which accounts with the initial limit of 10 cannot do; 2 is enough in production.
+   * @default - none: the function draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * Timeout of the function.
    * @default - 60 seconds; the schedule interval (at least 60 seconds) when pollIntervalSeconds > 0
    */
@@ -161,6 +169,12 @@ export interface KafkaLagScalerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly stateTableRemovalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on the state table: DeleteTable is refused until it is turned off.
+   * Must be false with RemovalPolicy.DESTROY (the stack could not delete the table).
+   * @default - true, unless stateTableRemovalPolicy is RemovalPolicy.DESTROY
+   */
+  readonly stateTableDeletionProtection?: boolean;
   /**
    * Topic for alarm and OK notifications.
    * @default - a topic encrypted with a new KMS key (TLS-only publishing)
@@ -386,6 +400,14 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
   }
 
   /**
+   * Ticks that could not ask Application Auto Scaling for other autoscalers on the services (e.g. a role
+   * without the read-only describes); ConflictingScalers is then unknown. @default statistic Sum
+   */
+  metricExternalScalerCheckFailures(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ScalerMetricName.EXTERNAL_SCALER_CHECK_FAILURES, { statistic: 'Sum', ...options });
+  }
+
+  /**
    * Validates a target about to be created (it must fit next to the others) and returns its
    * configuration and alarm settings.
    * @internal
@@ -445,6 +467,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.stateTableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      deletionProtection: props.stateTableDeletionProtection ?? props.stateTableRemovalPolicy !== RemovalPolicy.DESTROY,
     });
   }
 
@@ -471,6 +494,11 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? defaultTimeout(this.base.pollIntervalSeconds, this.schedule),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      // Lambda's own async retries (2 by default) would run a failed tick again up to minutes later, on
+      // stale data and behind the schedule; the next scheduled tick replaces it instead.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
       role: this.role,
       logGroup,
       environment: {
@@ -494,7 +522,26 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
       description: 'Kafka lag autoscaler alarm topic',
       enableKeyRotation: true,
     });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Only CloudWatch alarms of this account, so the service principal cannot be used on another's behalf.
+    const stack = Stack.of(this);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
   }
 
@@ -505,6 +552,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'cloudwatch:PutMetricData has no resource-level permissions; it is limited by the cloudwatch:namespace condition instead.' +
+          ' application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (read only) have none either.' +
           (props.vpc
             ? ' The EC2 network-interface actions Lambda needs to join the VPC do not support resource-level permissions.'
             : ''),
@@ -546,12 +594,28 @@ function validateProps(scope: Construct, props: KafkaLagScalerProps, schedule: D
       `schedule: must be a whole number of minutes (EventBridge rates); got ${schedule.toHumanString()}. For sub-minute reaction keep Duration.minutes(1) and set pollIntervalSeconds (e.g. 30)`,
     );
   }
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
+    problems.push(
+      `reservedConcurrentExecutions: ${reserved} is not a whole number of at least 1 (0 would stop every tick); leave it out to reserve none`,
+    );
+  }
+  if (props.stateTableDeletionProtection === true && props.stateTableRemovalPolicy === RemovalPolicy.DESTROY) {
+    problems.push(
+      'stateTableDeletionProtection: true with stateTableRemovalPolicy DESTROY cannot work (the stack could not delete the table); drop one of them',
+    );
+  }
   if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {
     problems.push('vpcSubnets/securityGroups: only apply with vpc; give the vpc too, or remove them');
   }
   if (props.stateTable !== undefined && props.stateTableRemovalPolicy !== undefined) {
     problems.push(
       'stateTableRemovalPolicy: only applies to the table the construct creates; set the removal policy on your stateTable instead',
+    );
+  }
+  if (props.stateTable !== undefined && props.stateTableDeletionProtection !== undefined) {
+    problems.push(
+      'stateTableDeletionProtection: only applies to the table the construct creates; set deletion protection on your stateTable instead',
     );
   }
   problems.push(...alarmOptionProblems('alarms', props.alarms));

@@ -51,4 +51,23 @@ export interface ScalerAlarmsProps {
    * @default threshold 0, 1 period
    */
   readonly offsetsLost?: ScalerAlarmOptions;
+  /**
+   * ConflictingScalers >= threshold: the service is also registered with Application Auto Scaling,
+   * and both set its desired count (the alarm says how to hand the service to the scaler).
+   * @default threshold 1, 1 period
+   */
+  readonly conflictingScalers?: ScalerAlarmOptions;
+  /**
+   * StateConflicts >= threshold in every period: another invocation holds the target's claim tick
+   * after tick, so this target is not acted on.
+   * @default threshold 1, 3 periods
+   */
+  readonly stateConflicts?: ScalerAlarmOptions;
+  /**
+   * HotPartition >= threshold in every period: a partition alone produces more than one task
+   * consumes, so no task count drains it (the scaler holds the count that gives it a member of its
+   * own and says so). Spread its key, or make the consumer faster.
+   * @default threshold 1, 10 periods
+   */
+  readonly hotPartition?: ScalerAlarmOptions;
 }

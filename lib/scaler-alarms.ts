@@ -15,6 +15,9 @@ const ALARM_KINDS: readonly ScalerAlarmKind[] = [
   'scalerErrors',
   'atMaxTasksLagGrowing',
   'offsetsLost',
+  'conflictingScalers',
+  'stateConflicts',
+  'hotPartition',
 ];
 
 /** Everything an alarm needs to know about its target. */
@@ -43,6 +46,9 @@ const defaults = (target: AlarmTarget): Record<ScalerAlarmKind, { threshold: num
   scalerErrors: { threshold: 1, evaluationPeriods: 3 },
   atMaxTasksLagGrowing: { threshold: 1, evaluationPeriods: 5 },
   offsetsLost: { threshold: 0, evaluationPeriods: 1 },
+  conflictingScalers: { threshold: 1, evaluationPeriods: 1 },
+  stateConflicts: { threshold: 1, evaluationPeriods: 3 },
+  hotPartition: { threshold: 1, evaluationPeriods: 10 },
 });
 
 /** An alarm's settings after merging: the layers in order, then the defaults; field by field. */
@@ -128,6 +134,9 @@ export interface TargetAlarmsInput {
     | 'metricRunningTasks'
     | 'metricSumOffsetLag'
     | 'metricOffsetsLost'
+    | 'metricConflictingScalers'
+    | 'metricStateConflicts'
+    | 'metricHotPartitions'
   >;
 }
 
@@ -136,12 +145,7 @@ export function createTargetAlarms(scope: Construct, input: TargetAlarmsInput): 
   const { target, metrics } = input;
   const alarms: TargetAlarmSet = {};
   const action = new cw_actions.SnsAction(input.topic);
-  const add = (
-    kind: ScalerAlarmKind,
-    metric: cloudwatch.IMetric,
-    comparisonOperator: cloudwatch.ComparisonOperator,
-    description: (threshold: number) => string,
-  ): void => {
+  const add: AddAlarm = (kind, metric, comparisonOperator, description) => {
     const resolved = resolveAlarm(kind, target, input.layers);
     if (!resolved.enabled) return;
     const alarm = new cloudwatch.Alarm(scope, kind, {
@@ -201,7 +205,40 @@ export function createTargetAlarms(scope: Construct, input: TargetAlarmsInput): 
     gt,
     (t) => `more than ${t} records were deleted by retention before the group consumed them`,
   );
+  add(
+    'hotPartition',
+    metrics.metricHotPartitions(),
+    gte,
+    () =>
+      'a partition alone produces more than one task consumes: no task count drains it (the scaler holds the count that gives it a member of its own); spread its key over more partitions or make the consumer faster',
+  );
+  addOutcomeAlarms(add, metrics);
   return alarms;
+}
+
+type AddAlarm = (
+  kind: ScalerAlarmKind,
+  metric: cloudwatch.IMetric,
+  comparisonOperator: cloudwatch.ComparisonOperator,
+  description: (threshold: number) => string,
+) => void;
+
+/** Alarms on the tick's outcomes for a target: another autoscaler on its service, claims it never gets. */
+function addOutcomeAlarms(add: AddAlarm, metrics: TargetAlarmsInput['metrics']): void {
+  const gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+  add(
+    'conflictingScalers',
+    metrics.metricConflictingScalers(),
+    gte,
+    () =>
+      'the ECS service is also registered with Application Auto Scaling and both set its desired count; deregister the scalable target (see the warning in the function logs) to hand the service to the scaler',
+  );
+  add(
+    'stateConflicts',
+    metrics.metricStateConflicts(),
+    gte,
+    () => 'another invocation holds this target every tick, so it is not scaled (see the function logs)',
+  );
 }
 
 /** Alarm raised when no tick completes: the function is not running, fails at start, or cannot publish. */

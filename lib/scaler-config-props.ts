@@ -204,22 +204,58 @@ function parse(
   groups: readonly string[],
   offset = 0,
 ): { ok: true; config: ScalerConfig } | { ok: false; problems: string[] } {
+  const shifted = (path: readonly PropertyKey[]): PropertyKey[] =>
+    path[0] === 'targets' && typeof path[1] === 'number' ? ['targets', path[1] + offset, ...path.slice(2)] : [...path];
+  const shiftedGroups = [...Array<string>(offset).fill(''), ...groups];
+  const label = (path: readonly PropertyKey[]): string => propPath(shifted(path), shiftedGroups);
+  const tokens = unresolvedTokens({ ...base, targets }).filter(({ path }) => !tokenAllowed(path));
+  if (tokens.length > 0) {
+    return {
+      ok: false,
+      problems: tokens.map(({ path, value }) => formatProblem({ path, message: tokenMessage(value) }, { label })),
+    };
+  }
   try {
     return { ok: true, config: parseScalerConfig({ ...base, targets }) };
   } catch (error) {
     if (!(error instanceof ScalerConfigError)) throw error;
-    const shifted = (path: readonly PropertyKey[]): PropertyKey[] =>
-      path[0] === 'targets' && typeof path[1] === 'number'
-        ? ['targets', path[1] + offset, ...path.slice(2)]
-        : [...path];
-    const shiftedGroups = [...Array<string>(offset).fill(''), ...groups];
     return {
       ok: false,
-      problems: error.issues.map((issue) =>
-        formatProblem(issue, { label: (path) => propPath(shifted(path), shiftedGroups) }),
-      ),
+      problems: error.issues.map((issue) => formatProblem(issue, { label })),
     };
   }
+}
+
+/** Every deploy-time token in the raw configuration, with its path (strings and encoded numbers). */
+function unresolvedTokens(
+  value: unknown,
+  path: readonly PropertyKey[] = [],
+): { path: PropertyKey[]; value: unknown }[] {
+  if (Token.isUnresolved(value)) return [{ path: [...path], value }];
+  if (Array.isArray(value)) return value.flatMap((item, index) => unresolvedTokens(item, [...path, index]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([key, item]) => unresolvedTokens(item, [...path, key]));
+  }
+  return [];
+}
+
+/**
+ * Where a deploy-time token can stand: values only the deployment knows and the Lambda takes as they
+ * are (brokers, the secret, the region, a CDK service's names). Everything else is validated and acted
+ * on at synth (alarm ids, IAM resources, the policy), so it must be a literal.
+ */
+function tokenAllowed(path: readonly PropertyKey[]): boolean {
+  const [first, second, third] = path;
+  // A named cluster's connection is shaped like `kafka`: the same fields may be tokens.
+  if (first === 'kafkaClusters') return tokenAllowed(['kafka', ...path.slice(2)]);
+  if (first === 'kafka')
+    return second === 'brokers' || (second === 'auth' && (third === 'secretArn' || third === 'region'));
+  return first === 'targets' && third === 'service';
+}
+
+function tokenMessage(value: unknown): string {
+  const kind = typeof value === 'number' ? 'number' : 'string';
+  return `is a deploy-time token (a CfnParameter, an import or another construct's attribute), but the scaler's configuration is checked and fixed at synth; give a literal ${kind} instead (one per environment can come from context: this.node.tryGetContext('...'))`;
 }
 
 const TARGET_FIELDS: Readonly<Record<string, string>> = { group: 'consumerGroup', id: 'targetId' };
@@ -234,7 +270,8 @@ function propPath(path: readonly PropertyKey[], groups: readonly string[]): stri
     const group = groups[second];
     const [field, ...more] = rest;
     const renamed = field === undefined ? [] : [TARGET_FIELDS[String(field)] ?? field, ...more];
-    const target = `targets[${second}]${group === undefined ? '' : ` (group '${group}')`}`;
+    const named = group !== undefined && !Token.isUnresolved(group);
+    const target = `targets[${second}]${named ? ` (group '${group}')` : ''}`;
     return [target, ...renamed.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))]
       .join('.')
       .replace(/\.\[/g, '[');

@@ -124,7 +124,10 @@ function targetGraphs(target: ScalerTarget): cloudwatch.IWidget[] {
     new cloudwatch.GraphWidget({
       title: `${id}: health and errors`,
       left: [target.metricHealthStatus({ label: 'health (0 OK, 1 WARN, 2 ERR)' })],
-      right: [target.metricScalerErrors({ label: 'scaler errors' })],
+      right: [
+        target.metricScalerErrors({ label: 'scaler errors' }),
+        target.metricHotPartitions({ label: 'hot partitions (no count drains)' }),
+      ],
       leftAnnotations: [
         { value: 1, label: 'WARN', color: cloudwatch.Color.ORANGE },
         { value: 2, label: 'ERR', color: cloudwatch.Color.RED },

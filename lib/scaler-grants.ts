@@ -3,7 +3,7 @@ import { ArnFormat, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { KafkaAuthSpec } from './kafka-connection';
 
-/** What the tick needs regardless of its targets: its namespace, each cluster's authentication, the VPC. */
+/** What the tick needs regardless of its targets: its namespace, other autoscalers (read only), each cluster's authentication, the VPC. */
 export function grantFixed(
   role: iam.IRole,
   options: { namespace: string; auths: readonly KafkaAuthSpec[]; inVpc: boolean },
@@ -13,6 +13,14 @@ export function grantFixed(
       actions: ['cloudwatch:PutMetricData'],
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': options.namespace } },
+    }),
+  );
+  // Other autoscalers on the services are looked for (reported, never changed); these read-only
+  // actions have no resource-level permissions.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'],
+      resources: ['*'],
     }),
   );
   for (const auth of options.auths) {

@@ -154,6 +154,12 @@ export class ScalerTarget extends Construct {
   readonly atMaxTasksLagGrowingAlarm?: cloudwatch.IAlarm;
   /** Records lost to retention, unless disabled. */
   readonly offsetsLostAlarm?: cloudwatch.IAlarm;
+  /** Another autoscaler (Application Auto Scaling) on the service, unless disabled. */
+  readonly conflictingScalersAlarm?: cloudwatch.IAlarm;
+  /** Another invocation holding the target's claim tick after tick, unless disabled. */
+  readonly stateConflictsAlarm?: cloudwatch.IAlarm;
+  /** A partition no task count can drain, unless disabled. */
+  readonly hotPartitionAlarm?: cloudwatch.IAlarm;
   /**
    * The target's validated configuration, defaults applied.
    * @internal
@@ -184,6 +190,9 @@ export class ScalerTarget extends Construct {
     this.scalerErrorsAlarm = alarms.scalerErrors;
     this.atMaxTasksLagGrowingAlarm = alarms.atMaxTasksLagGrowing;
     this.offsetsLostAlarm = alarms.offsetsLost;
+    this.conflictingScalersAlarm = alarms.conflictingScalers;
+    this.stateConflictsAlarm = alarms.stateConflicts;
+    this.hotPartitionAlarm = alarms.hotPartition;
     this.alarms = Object.values(alarms);
     props.scaler._linkTarget(this);
   }
@@ -250,9 +259,37 @@ export class ScalerTarget extends Construct {
     return this.targetMetric(ScalerMetricName.SCALING_ACTIONS, 'Sum', options);
   }
 
+  /**
+   * Partitions the policy found no task count can drain (each produces more than one task consumes).
+   * @default statistic Maximum
+   */
+  metricHotPartitions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.HOT_PARTITIONS, 'Maximum', options);
+  }
+
   /** Failed ticks of this target. @default statistic Sum */
   metricScalerErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.targetMetric(ScalerMetricName.SCALER_ERRORS, 'Sum', options);
+  }
+
+  /** UpdateService calls that failed (recorded as failed, decided again next tick). @default statistic Sum */
+  metricScalingFailures(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.SCALING_FAILURES, 'Sum', options);
+  }
+
+  /** Ticks in which another invocation held the target's claim. @default statistic Sum */
+  metricStateConflicts(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.STATE_CONFLICTS, 'Sum', options);
+  }
+
+  /** Stored states found unreadable or foreign and replaced. @default statistic Sum */
+  metricStateReset(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.STATE_RESET, 'Sum', options);
+  }
+
+  /** Application Auto Scaling scalable targets on the service. @default statistic Maximum */
+  metricConflictingScalers(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetMetric(ScalerMetricName.CONFLICTING_SCALERS, 'Maximum', options);
   }
 
   private groupMetric(name: string, statistic: string, options: ScalerMetricOptions | undefined): cloudwatch.Metric {

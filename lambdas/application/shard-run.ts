@@ -39,7 +39,7 @@ export function summarize(shard: ShardRef, targets: number, reports: readonly Ti
     ticks: reports.length,
     targets,
     acted: outcomes.filter((o) => o.kind === 'acted').length,
-    errors: outcomes.filter((o) => o.kind === 'error').length,
+    errors: outcomes.filter((o) => o.kind === 'error' || o.kind === 'failed').length,
     kafkaErrors: reports.filter((r) => r.kafkaError !== undefined).length,
     durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
   };

@@ -71,12 +71,34 @@ export function lagMetrics(
   return out;
 }
 
-/** The scaler's own metrics for a target: task counts, the recommendation, actions and errors. */
-export function scalerMetrics(
-  target: string,
-  facts: { service?: ServiceStatus; decision?: ScalingDecision; acted?: boolean; error: boolean },
-  timestampMs: number,
-): MetricDatum[] {
+/** What a target's tick did, as its metrics report it. */
+export interface ScalerFacts {
+  readonly service?: ServiceStatus;
+  readonly decision?: ScalingDecision;
+  /** The desired count was changed this tick. */
+  readonly acted?: boolean;
+  /** The tick failed for this target, or its data was missing (ScalerErrors); absent on a conflict. */
+  readonly error?: boolean;
+  /** This tick's action failed. */
+  readonly failed?: boolean;
+  /** An action an earlier invocation left pending turned out to have failed (known only now). */
+  readonly failedEarlier?: boolean;
+  /** The action's outcome could not be saved (the next tick settles it). */
+  readonly unrecorded?: boolean;
+  /** Another invocation held the claim. */
+  readonly conflict?: boolean;
+  /** The stored state was replaced by a fresh one. */
+  readonly reset?: boolean;
+  /** Other autoscalers registered on the service; undefined when not checked. */
+  readonly conflictingScalers?: number;
+}
+
+/**
+ * The scaler's own metrics for a target: task counts, the recommendation, actions, errors, and one
+ * metric for every outcome that does not act (ScalerErrors, ScalingFailures, StateConflicts,
+ * StateReset), so an alarm can watch each. The event counters are published only when they happen.
+ */
+export function scalerMetrics(target: string, facts: ScalerFacts, timestampMs: number): MetricDatum[] {
   const dimensions = { Target: target };
   const metric = (name: M, value: number): MetricDatum => ({
     name,
@@ -85,7 +107,13 @@ export function scalerMetrics(
     dimensions,
     timestampMs,
   });
-  const out = [metric(M.SCALER_ERRORS, facts.error ? 1 : 0)];
+  const out: MetricDatum[] = [];
+  if (facts.error !== undefined || facts.failed || facts.unrecorded)
+    out.push(metric(M.SCALER_ERRORS, facts.error || facts.failed || facts.unrecorded ? 1 : 0));
+  if (facts.failed || facts.failedEarlier) out.push(metric(M.SCALING_FAILURES, 1));
+  if (facts.conflict) out.push(metric(M.STATE_CONFLICTS, 1));
+  if (facts.reset) out.push(metric(M.STATE_RESET, 1));
+  if (facts.conflictingScalers !== undefined) out.push(metric(M.CONFLICTING_SCALERS, facts.conflictingScalers));
   if (facts.service)
     out.push(
       metric(

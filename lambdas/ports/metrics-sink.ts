@@ -27,8 +27,18 @@ export const ScalerMetricName = {
   RECOMMENDED_TASKS: 'RecommendedTasks',
   /** 1 when the tick changed the desired count. Dimensions: Target. */
   SCALING_ACTIONS: 'ScalingActions',
-  /** 1 when the target's tick failed. Dimensions: Target. */
+  /** 1 when the target's tick failed (Kafka unreadable, state or service unreachable, a failed action). Dimensions: Target. */
   SCALER_ERRORS: 'ScalerErrors',
+  /** 1 when the target's UpdateService failed: recorded as failed, no cooldown, decided again next tick. Dimensions: Target. */
+  SCALING_FAILURES: 'ScalingFailures',
+  /** 1 when another invocation held the target's claim (an overlapping tick, or an action still in flight). Dimensions: Target. */
+  STATE_CONFLICTS: 'StateConflicts',
+  /** 1 when the target's stored state was unreadable or foreign and replaced by a fresh one. Dimensions: Target. */
+  STATE_RESET: 'StateReset',
+  /** Application Auto Scaling scalable targets on the target's service: another scaler also sets it. Dimensions: Target. */
+  CONFLICTING_SCALERS: 'ConflictingScalers',
+  /** 1 when the tick could not ask Application Auto Scaling for other autoscalers (ConflictingScalers unknown). No dimensions. */
+  EXTERNAL_SCALER_CHECK_FAILURES: 'ExternalScalerCheckFailures',
   /** Duration of one tick over all targets (milliseconds). No dimensions. */
   TICK_DURATION: 'TickDuration',
   /** Partitions no task count can drain (each produces more than a task consumes): named, not chased. Dimensions: Target. */

@@ -7,17 +7,26 @@ export interface StoredState<T> {
 }
 
 /**
+ * An item whose state cannot be decoded (corrupt bytes, no state at all): why, and the version to
+ * replace it at, so that a bad item is overwritten by the next save instead of blocking its target.
+ */
+export interface UnreadableState {
+  readonly version: number;
+  readonly unreadable: string;
+}
+
+/** One target of a batched load: its state (undefined: none saved yet), or why it could not be read. */
+export type StateLoad<T> =
+  | { readonly kind: 'loaded'; readonly stored: StoredState<T> | UnreadableState | undefined }
+  | { readonly kind: 'failed'; readonly error: Error };
+
+/**
  * Keeps what the scaler must remember between invocations (history, recommendations, last action).
  * `save` succeeds only if the stored version is still `expectedVersion` (undefined: no item yet),
  * so two overlapping ticks cannot both act on the same target.
  */
-/** One target of a batched load: its state (undefined: none saved yet), or why it could not be read. */
-export type StateLoad<T> =
-  | { readonly kind: 'loaded'; readonly stored: StoredState<T> | undefined }
-  | { readonly kind: 'failed'; readonly error: Error };
-
 export interface StateStore<T> {
-  load(target: string): Promise<StoredState<T> | undefined>;
+  load(target: string): Promise<StoredState<T> | UnreadableState | undefined>;
   /**
    * Many targets in as few calls as the backend allows (DynamoDB: 100 per BatchGetItem): one result
    * per target, in order. Optional: without it the tick loads targets one by one.

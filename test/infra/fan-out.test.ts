@@ -29,6 +29,9 @@ const noAlarms = {
   scalerErrors: { enabled: false },
   atMaxTasksLagGrowing: { enabled: false },
   offsetsLost: { enabled: false },
+  hotPartition: { enabled: false },
+  conflictingScalers: { enabled: false },
+  stateConflicts: { enabled: false },
 };
 
 const target = (group: string, kafkaCluster?: string, cluster = 'hospital'): ScalerTargetOptions => ({

@@ -231,8 +231,20 @@ describe('KafkaLagScaler schedule', () => {
     minimal.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
   });
 
-  it('sets no reserved concurrency (the state table serialises overlapping ticks)', () => {
+  it('turns off Lambda’s own async retries: a failed tick is replaced by the next scheduled one', () => {
+    full.template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    full.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ScalerTick') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
+  it('reserves no concurrency by default, and what reservedConcurrentExecutions says', () => {
     expect(fn(full.template).ReservedConcurrentExecutions).toBeUndefined();
+    const { template } = minimalStack({ reservedConcurrentExecutions: 2 });
+    expect(fn(template).ReservedConcurrentExecutions).toBe(2);
   });
 });
 
@@ -248,19 +260,23 @@ describe('KafkaLagScaler state table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
       },
     });
     const table = onlyResource(full.template, 'AWS::DynamoDB::Table').Properties;
     expect(table.TableName).toBeUndefined();
   });
 
-  it('follows the removal policy prop', () => {
+  it('follows the removal policy prop (no deletion protection with DESTROY) and the deletion protection prop', () => {
     minimal.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    expect(onlyResource(minimal.template, 'AWS::DynamoDB::Table').Properties.DeletionProtectionEnabled).toBe(false);
+    const { template } = minimalStack({ stateTableDeletionProtection: false });
+    expect(onlyResource(template, 'AWS::DynamoDB::Table').Properties.DeletionProtectionEnabled).toBe(false);
   });
 });
 
 describe('KafkaLagScaler IAM', () => {
-  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, the secret, VPC networking, its configuration object', () => {
+  it('grants exactly: own logs, the table, the two named services, metrics in its namespace, reading other autoscalers, the secret, VPC networking, its configuration object', () => {
     const pharmacyArn = {
       'Fn::Join': [
         '',
@@ -324,7 +340,10 @@ describe('KafkaLagScaler IAM', () => {
         },
         {
           Effect: 'Allow',
+          // Read-only actions without resource-level permissions, merged into one statement by CDK.
           Action: [
+            'application-autoscaling:DescribeScalableTargets',
+            'application-autoscaling:DescribeScalingPolicies',
             'ec2:CreateNetworkInterface',
             'ec2:DescribeNetworkInterfaces',
             'ec2:DescribeSubnets',
@@ -417,8 +436,8 @@ describe('KafkaLagScaler alarms', () => {
   const topicRef = () => resolve(full.scaler.alarmTopic.topicArn);
 
   it('creates the default alarms per target, minus the disabled one, plus ticks missing', () => {
-    // billing: 4 (offsetsLost disabled), pharmacy-main: 5, ticksMissing: 1
-    expect(alarms(full.template)).toHaveLength(10);
+    // billing: 7 (offsetsLost disabled), pharmacy-main: 8, ticksMissing: 1
+    expect(alarms(full.template)).toHaveLength(16);
     expect(alarms(full.template).filter((a) => a.MetricName === 'OffsetsLost')).toHaveLength(1);
   });
 
@@ -466,6 +485,20 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
+  it('hot partition: HotPartition >= 1 by Target in 10 periods, the fix in its description', () => {
+    const alarm = alarmOn(full.template, 'HotPartition', 'billing');
+    expect(alarm).toMatchObject({
+      Dimensions: [{ Name: 'Target', Value: 'billing' }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 10,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm?.AlarmDescription).toMatch(/no task count drains it.*spread its key/);
+  });
+
   it('at max tasks while lag grows: one metric-math alarm over RunningTasks and SumOffsetLag', () => {
     const math = alarms(full.template).filter((a) => Array.isArray(a.Metrics));
     expect(math).toHaveLength(2);
@@ -490,6 +523,25 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
+  it('another autoscaler on the service: ConflictingScalers >= 1 in one period; conflicts: StateConflicts >= 1 for 3', () => {
+    expect(alarmOn(full.template, 'ConflictingScalers', 'billing')).toMatchObject({
+      Dimensions: [{ Name: 'Target', Value: 'billing' }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: matching(/deregister the scalable target/),
+    });
+    expect(alarmOn(full.template, 'StateConflicts', 'pharmacy-main')).toMatchObject({
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('ticks missing: fewer than one TickDuration sample for 3 periods, missing data breaching', () => {
     expect(alarms(full.template).find((a) => a.MetricName === 'TickDuration')).toMatchObject({
       Statistic: 'SampleCount',
@@ -506,14 +558,22 @@ describe('KafkaLagScaler alarms', () => {
       ['billing', 'billing'],
       ['pharmacy-main', 'pharmacy'],
     ]);
-    expect(billing?.alarms).toHaveLength(4);
+    expect(billing?.alarms).toHaveLength(7);
     expect(billing?.offsetsLostAlarm).toBeUndefined();
-    for (const alarm of [billing?.timeLagAlarm, billing?.healthErrorAlarm, billing?.scalerErrorsAlarm]) {
+    for (const alarm of [
+      billing?.timeLagAlarm,
+      billing?.healthErrorAlarm,
+      billing?.scalerErrorsAlarm,
+      billing?.conflictingScalersAlarm,
+      billing?.stateConflictsAlarm,
+    ]) {
+      expect(alarm).toBeDefined();
       expect(billing?.alarms).toContain(alarm);
     }
     expect(billing?.atMaxTasksLagGrowingAlarm).toBeDefined();
-    expect(pharmacy?.alarms).toHaveLength(5);
-    expect(full.scaler.alarms).toHaveLength(10);
+    expect(pharmacy?.alarms).toHaveLength(8);
+    expect(billing?.hotPartitionAlarm).toBeDefined();
+    expect(full.scaler.alarms).toHaveLength(16);
     expect(full.scaler.alarms).toContain(full.scaler.ticksMissingAlarm);
     expect(minimal.scaler.ticksMissingAlarm).toBeUndefined();
   });
@@ -526,7 +586,7 @@ describe('KafkaLagScaler alarms', () => {
     }
   });
 
-  it('creates an encrypted, TLS-only topic whose key CloudWatch may use', () => {
+  it('creates an encrypted, TLS-only topic whose key only this account’s CloudWatch alarms may use', () => {
     full.template.resourceCountIs('AWS::SNS::Topic', 1);
     full.template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScalerAlarmTopicKey'), 'Arn'] },
@@ -538,6 +598,25 @@ describe('KafkaLagScaler alarms', () => {
           Match.objectLike({
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:*',
+                    ],
+                  ],
+                },
+              },
+            },
           }),
         ]),
       },
@@ -554,7 +633,7 @@ describe('KafkaLagScaler alarms', () => {
   it('uses a given topic and creates none; alarms disabled by props are absent', () => {
     minimal.template.resourceCountIs('AWS::SNS::Topic', 0);
     const all = alarms(minimal.template);
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(8);
     for (const alarm of all) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:oncall']);
     expect(all.find((a) => a.MetricName === 'ScalerErrors')).toMatchObject({ Period: 120, Namespace: 'Hospital/Lag' });
   });
@@ -612,6 +691,27 @@ describe('KafkaLagScaler dashboard and metric helpers', () => {
     });
     expect(billingTarget?.metricDesiredTasks({ statistic: 'Average' }).statistic).toBe('Average');
     expect(full.scaler.metricTickDuration().dimensions ?? {}).toEqual({});
+  });
+
+  it('builds the fault outcome metrics: per target, and the tick-level failed autoscaler check', () => {
+    expect(
+      [
+        billingTarget?.metricScalingFailures(),
+        billingTarget?.metricStateConflicts(),
+        billingTarget?.metricStateReset(),
+        billingTarget?.metricConflictingScalers(),
+      ].map((m) => [m?.metricName, m?.statistic, m?.dimensions]),
+    ).toEqual([
+      ['ScalingFailures', 'Sum', { Target: 'billing' }],
+      ['StateConflicts', 'Sum', { Target: 'billing' }],
+      ['StateReset', 'Sum', { Target: 'billing' }],
+      ['ConflictingScalers', 'Maximum', { Target: 'billing' }],
+    ]);
+    expect(full.scaler.metricExternalScalerCheckFailures()).toMatchObject({
+      metricName: 'ExternalScalerCheckFailures',
+      statistic: 'Sum',
+    });
+    expect(full.scaler.metricExternalScalerCheckFailures().dimensions ?? {}).toEqual({});
   });
 
   it('builds any metric of its namespace with metric(name), one tick as period', () => {
@@ -797,5 +897,13 @@ describe('KafkaLagScaler role, grants and state table', () => {
           stateTableRemovalPolicy: RemovalPolicy.DESTROY,
         }),
     ).toThrow(/stateTableRemovalPolicy: only applies to the table the construct creates/);
+    expect(
+      () =>
+        new KafkaLagScaler(stack, 'Protected', {
+          kafka: { bootstrapBrokers: ['kafka-1:9092'] },
+          stateTable: dynamodb.Table.fromTableName(stack, 'Shared3', 'platform-scaler-state'),
+          stateTableDeletionProtection: true,
+        }),
+    ).toThrow(/stateTableDeletionProtection: only applies to the table the construct creates/);
   });
 });

@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,9 @@ const noAlarms = {
   scalerErrors: { enabled: false },
   atMaxTasksLagGrowing: { enabled: false },
   offsetsLost: { enabled: false },
+  hotPartition: { enabled: false },
+  conflictingScalers: { enabled: false },
+  stateConflicts: { enabled: false },
 };
 
 function synthError(props: KafkaLagScalerProps): KafkaLagScalerPropsError {
@@ -90,6 +93,16 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       /schedule: must be a whole number of minutes .* set pollIntervalSeconds \(e\.g\. 30\)/,
     ],
     ['a poll interval over 50 s', { ...valid, pollIntervalSeconds: 90 }, /pollIntervalSeconds: /],
+    [
+      'deletion protection on a table the stack would delete',
+      { ...valid, stateTableRemovalPolicy: RemovalPolicy.DESTROY, stateTableDeletionProtection: true },
+      /stateTableDeletionProtection: true with stateTableRemovalPolicy DESTROY cannot work/,
+    ],
+    [
+      'no reserved executions',
+      { ...valid, reservedConcurrentExecutions: 0 },
+      /reservedConcurrentExecutions: 0 is not a whole number of at least 1 \(0 would stop every tick\)/,
+    ],
     [
       'subnets without a VPC',
       { ...valid, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } },
@@ -159,6 +172,24 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       /maxConcurrentShards: must be a whole number from 1 to 40/,
     ],
     ['no targets per invocation', { ...valid, maxTargetsPerInvocation: 0 }, /maxTargetsPerInvocation: /],
+    [
+      'a group that would be an IAM wildcard under MSK IAM',
+      {
+        ...valid,
+        kafka: {
+          bootstrapBrokers: ['b-1.hospital.kafka.eu-west-1.amazonaws.com:9098'],
+          tls: true,
+          auth: KafkaAuth.mskIam({ clusterArn: 'arn:aws:kafka:eu-west-1:111122223333:cluster/hospital/0b1c' }),
+        },
+        targets: [{ ...billing, consumerGroup: '*' }],
+      },
+      /targets\[0\] \(group '\*'\)\.consumerGroup: group '\*' contains '\*', an IAM wildcard/,
+    ],
+    [
+      'a broker port out of range',
+      { ...valid, kafka: { bootstrapBrokers: ['b-1.example:99999'] } },
+      /kafka\.bootstrapBrokers\[0\]: must be host:port \('b-1\.example:99999': port 99999 is outside 1-65535\)/,
+    ],
   ])('rejects %s, naming the prop and the fix', (_case, props, expected) => {
     const error = synthError(props);
     expect(error.message).toMatch(/^KafkaLagScaler 'Validation\/Scaler': invalid props:/);
@@ -211,6 +242,34 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
     expect(() => app.synth()).toThrow(
       /40 values of the configuration are known only at deploy time \(targets\[1\]\.service\.service, targets\[2\]\.service\.service, targets\[3\]\.service\.service, \.\.\.\) and travel in the function's environment, which holds about \d+; give those ECS clusters and services physical names/,
     );
+  });
+
+  it.each<[string, KafkaLagScalerProps, RegExp]>([
+    [
+      'a number token as maxTasks',
+      { ...valid, targets: [{ ...billing, policy: { maxTasks: Token.asNumber(Fn.importValue('MaxTasks')) } }] },
+      /targets\[0\] \(group 'billing'\)\.policy\.maxTasks: is a deploy-time token .*give a literal number/,
+    ],
+    [
+      'a token as the consumer group',
+      { ...valid, targets: [{ ...billing, consumerGroup: Fn.importValue('Group') }] },
+      /^ {2}targets\[0\]\.consumerGroup: is a deploy-time token .*give a literal string/m,
+    ],
+    [
+      'a token as a topic',
+      { ...valid, targets: [{ ...billing, topics: [Fn.importValue('Topic')] }] },
+      /targets\[0\] \(group 'billing'\)\.topics\[0\]: is a deploy-time token/,
+    ],
+    [
+      'a token as the metrics namespace',
+      { ...valid, metricsNamespace: Fn.importValue('Namespace') },
+      /metricsNamespace: is a deploy-time token/,
+    ],
+  ])('rejects %s with a message that names the prop and what to pass instead', (_case, props, expected) => {
+    const error = synthError(props);
+    expect(error.message).toMatch(expected);
+    expect(error.message).toMatch(/tryGetContext/);
+    expect(error.message).not.toMatch(/e\+\d{3}|\$\{Token/);
   });
 
   it('accepts a deploy-time token as a broker and passes it through the environment unchanged', () => {

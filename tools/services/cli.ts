@@ -3,7 +3,7 @@ import { clientEnvironment, down, parseNames, status, up } from './manager';
 import { ServiceError } from './proc';
 import { serviceNames } from './types';
 
-const usage = `usage: services <up|down|status> [kafka|kafka39|localstack|moto ...] [--json]
+const usage = `usage: services <up|down|status> [kafka|kafka39|localstack|moto|toxiproxy|kafka-faults ...] [--json]
   up      install (cached) and start the services, wait until healthy; idempotent
   down    stop exactly the processes 'up' started (PIDs in .services/state.json)
   status  where each service is; --json for scripts`;

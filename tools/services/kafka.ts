@@ -2,7 +2,18 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cacheDir, stateDir } from './paths';
-import { choosePort, isAlive, log, portOpen, requireProgram, run, seconds, startDetached, waitUntil } from './proc';
+import {
+  choosePort,
+  freePort,
+  isAlive,
+  log,
+  portOpen,
+  requireProgram,
+  run,
+  seconds,
+  startDetached,
+  waitUntil,
+} from './proc';
 import type { RunningService, ServiceDefinition, ServiceName } from './types';
 
 /** The default broker: Kafka 4.x, where the consumer rebalance protocol (KIP-848) is on by default. */
@@ -124,10 +135,51 @@ interface PreferredPorts {
   readonly broker: number;
   readonly controller: number;
   readonly sasl: number;
+  /**
+   * Also listen on two listeners whose advertised addresses are fault-proxy ports (a client that
+   * bootstraps there reaches the broker only through the proxy, metadata included). @default false
+   */
+  readonly proxied?: boolean;
 }
 
-function serverProperties(version: string, ports: PreferredPorts, dataDir: string): string[] {
+/**
+ * The proxied listeners of a fault broker: PROXIED (PLAINTEXT) and SASL_PROXIED listen on their own
+ * ports and advertise the proxy's listen ports, so every connection a client opens after the
+ * bootstrap (metadata, coordinators) goes through the proxy too. The proxies are the tests' to create.
+ */
+export interface ProxiedListeners {
+  readonly plain: number;
+  readonly plainProxy: number;
+  readonly sasl: number;
+  readonly saslProxy: number;
+}
+
+function proxiedListenerLines(proxied: ProxiedListeners | undefined): {
+  listeners: string;
+  advertised: string;
+  protocols: string;
+  sasl: string[];
+} {
+  if (proxied === undefined) return { listeners: '', advertised: '', protocols: '', sasl: [] };
+  return {
+    listeners: `,PROXIED://127.0.0.1:${proxied.plain},SASL_PROXIED://127.0.0.1:${proxied.sasl}`,
+    advertised: `,PROXIED://127.0.0.1:${proxied.plainProxy},SASL_PROXIED://127.0.0.1:${proxied.saslProxy}`,
+    protocols: ',PROXIED:PLAINTEXT,SASL_PROXIED:SASL_PLAINTEXT',
+    sasl: [
+      `listener.name.sasl_proxied.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${saslUser.username}="${saslUser.password}";`,
+      'listener.name.sasl_proxied.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    ],
+  };
+}
+
+function serverProperties(
+  version: string,
+  ports: PreferredPorts,
+  dataDir: string,
+  proxied: ProxiedListeners | undefined,
+): string[] {
   const { broker: port, controller: controllerPort, sasl: saslPort } = ports;
+  const extra = proxiedListenerLines(proxied);
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -135,13 +187,14 @@ function serverProperties(version: string, ports: PreferredPorts, dataDir: strin
     isKafka4(version)
       ? `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`
       : `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}${extra.listeners}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}${extra.advertised}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT${extra.protocols}`,
     // A second listener with authentication, so SASL/PLAIN and SASL/SCRAM (as on MSK) are tested for real.
     'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512',
     `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${saslUser.username}="${saslUser.password}";`,
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    ...extra.sasl,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${join(dataDir, 'data')}`,
@@ -164,6 +217,17 @@ function serverProperties(version: string, ports: PreferredPorts, dataDir: strin
   ];
 }
 
+/** Free ports for the proxied listeners and their proxies, avoiding the broker's own. */
+async function proxiedPorts(taken: readonly number[]): Promise<ProxiedListeners> {
+  const avoid = [...taken];
+  const next = async (): Promise<number> => {
+    const port = await freePort(avoid);
+    avoid.push(port);
+    return port;
+  };
+  return { plain: await next(), plainProxy: await next(), sasl: await next(), saslProxy: await next() };
+}
+
 /** A single-node KRaft broker of `version` on loopback, with a fresh data folder on every start. */
 function startBroker(name: ServiceName, version: string, preferred: PreferredPorts): () => Promise<RunningService> {
   return async () => {
@@ -173,33 +237,62 @@ function startBroker(name: ServiceName, version: string, preferred: PreferredPor
     const broker = await choosePort(name, preferred.broker);
     const controller = await choosePort(name, preferred.controller, [broker]);
     const sasl = await choosePort(name, preferred.sasl, [broker, controller]);
+    const proxied = preferred.proxied ? await proxiedPorts([broker, controller, sasl]) : undefined;
     const config = join(dir, 'server.properties');
-    writeFileSync(config, `${serverProperties(version, { broker, controller, sasl }, dir).join('\n')}\n`);
+    writeFileSync(config, `${serverProperties(version, { broker, controller, sasl }, dir, proxied).join('\n')}\n`);
     const logConfig = join(dir, isKafka4(version) ? 'log4j2.properties' : 'log4j.properties');
     writeFileSync(logConfig, logConfigText(version, 'WARN', ['kafka.server.KafkaRaftServer']));
-    const logFile = join(stateDir, `${name}.log`);
     const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
     const scram = ['--add-scram', `SCRAM-SHA-512=[name=${saslUser.username},password=${saslUser.password}]`];
     const format = ['format', '-t', clusterId, '-c', config, ...(isKafka4(version) ? ['--standalone'] : []), ...scram];
     await run('java', javaArgs(version, 'kafka.tools.StorageTool', logConfig, format), {
       what: `kafka-storage format (Kafka ${version})`,
     });
-    const child = startDetached('java', javaArgs(version, 'kafka.Kafka', logConfig, [config]), {
-      env: process.env,
-      logFile,
-    });
-    const pid = child.pid ?? 0;
-    const service: RunningService = {
-      pid,
-      ports: { broker, controller, sasl },
-      fingerprint: fingerprintOf(version),
-      endpoint: `127.0.0.1:${broker}`,
-      logFile,
-      startedAt: new Date().toISOString(),
-    };
-    await waitUntil(name, () => healthy(service), { timeoutMs: 90_000, alive: () => isAlive(pid), logFile });
-    return service;
+    const ports = { broker, controller, sasl, ...(proxied === undefined ? {} : prefixed(proxied)) };
+    return await launchBroker(name, version, ports);
   };
+}
+
+const prefixed = (proxied: ProxiedListeners): Record<string, number> => ({
+  proxiedPlain: proxied.plain,
+  proxiedPlainProxy: proxied.plainProxy,
+  proxiedSasl: proxied.sasl,
+  proxiedSaslProxy: proxied.saslProxy,
+});
+
+/** The proxied listeners a running fault broker was started with, or undefined for a plain broker. */
+export function proxiedListenersOf(service: RunningService): ProxiedListeners | undefined {
+  const { proxiedPlain, proxiedPlainProxy, proxiedSasl, proxiedSaslProxy } = service.ports;
+  if (proxiedPlain === undefined || proxiedPlainProxy === undefined) return undefined;
+  if (proxiedSasl === undefined || proxiedSaslProxy === undefined) return undefined;
+  return { plain: proxiedPlain, plainProxy: proxiedPlainProxy, sasl: proxiedSasl, saslProxy: proxiedSaslProxy };
+}
+
+/** Starts the broker on its formatted data folder and waits until it answers. */
+async function launchBroker(
+  name: ServiceName,
+  version: string,
+  ports: Readonly<Record<string, number>>,
+): Promise<RunningService> {
+  const dir = join(stateDir, name);
+  const config = join(dir, 'server.properties');
+  const logConfig = join(dir, isKafka4(version) ? 'log4j2.properties' : 'log4j.properties');
+  const logFile = join(stateDir, `${name}.log`);
+  const child = startDetached('java', javaArgs(version, 'kafka.Kafka', logConfig, [config]), {
+    env: process.env,
+    logFile,
+  });
+  const pid = child.pid ?? 0;
+  const service: RunningService = {
+    pid,
+    ports,
+    fingerprint: fingerprintOf(version, ports.proxiedPlain !== undefined),
+    endpoint: `127.0.0.1:${ports.broker ?? 0}`,
+    logFile,
+    startedAt: new Date().toISOString(),
+  };
+  await waitUntil(name, () => healthy(service), { timeoutMs: 90_000, alive: () => isAlive(pid), logFile });
+  return service;
 }
 
 /** The broker answers a metadata request (kafkajs is the client the product uses too). */
@@ -225,8 +318,9 @@ async function healthy(service: RunningService): Promise<boolean> {
 }
 
 /** The version and the listeners it runs with. */
-function fingerprintOf(version: string): string {
-  return `${version} PLAINTEXT+SASL_PLAINTEXT(PLAIN,SCRAM-SHA-512) protocols=classic,consumer`;
+function fingerprintOf(version: string, proxied = false): string {
+  const listeners = `PLAINTEXT+SASL_PLAINTEXT(PLAIN,SCRAM-SHA-512)${proxied ? '+PROXIED+SASL_PROXIED' : ''}`;
+  return `${version} ${listeners} protocols=classic,consumer`;
 }
 
 function brokerService(name: ServiceName, version: string, preferred: PreferredPorts): ServiceDefinition {
@@ -235,7 +329,9 @@ function brokerService(name: ServiceName, version: string, preferred: PreferredP
     provision: () => provisionKafka(version),
     start: startBroker(name, version, preferred),
     healthy,
-    fingerprint: () => fingerprintOf(version),
+    fingerprint: () => fingerprintOf(version, preferred.proxied),
+    // The same ports, configuration and data: topics, commits and groups survive, as on a real restart.
+    restart: (running) => launchBroker(name, version, running.ports),
   };
 }
 
@@ -250,6 +346,17 @@ export const kafka39: ServiceDefinition = brokerService('kafka39', kafka3Version
   broker: 9192,
   controller: 9193,
   sasl: 9194,
+});
+
+/**
+ * The fault suite's broker (Kafka 4.x): its own process, so the suite can restart it and proxy it
+ * without disturbing the other tests' broker, with two listeners reached only through Toxiproxy.
+ */
+export const kafkaFaults: ServiceDefinition = brokerService('kafka-faults', kafkaVersion, {
+  broker: 9292,
+  controller: 9293,
+  sasl: 9294,
+  proxied: true,
 });
 
 /** The classpath of a Kafka version's jars (kafka-clients included), for Java clients the tests compile. */

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kafka, kafka39 } from './kafka';
+import { kafka, kafka39, kafkaFaults } from './kafka';
 import { localstack } from './localstack';
 import { moto } from './moto';
+import { toxiproxy } from './toxiproxy';
 import { describeError } from '#domain/errors';
 import { stateDir, stateFile } from './paths';
 import { isAlive, log, seconds, ServiceError, sleep, stopGroup } from './proc';
@@ -14,7 +15,14 @@ import {
   type ServiceName,
 } from './types';
 
-const definitions: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka, kafka39, localstack, moto };
+const definitions: Readonly<Record<ServiceName, ServiceDefinition>> = {
+  kafka,
+  kafka39,
+  localstack,
+  moto,
+  toxiproxy,
+  'kafka-faults': kafkaFaults,
+};
 
 type State = Partial<Record<ServiceName, RunningService>>;
 
@@ -137,6 +145,31 @@ export async function down(names: readonly ServiceName[] = serviceNames): Promis
       delete state[name];
       writeState(state);
     }
+  });
+}
+
+/**
+ * Stops a running service and starts it again in place (same ports, same data), for faults such as
+ * a broker restart. Only services that support it (a broker); `stopped` runs while it is down.
+ */
+export async function restart(name: ServiceName, stopped: () => Promise<void> = async () => undefined) {
+  return await withLock(async () => {
+    const state = readState();
+    const running = state[name];
+    const definition = definitions[name];
+    if (!running || !isAlive(running.pid)) throw new ServiceError(`${name} is not running; start it with up first`);
+    if (!definition.restart) throw new ServiceError(`${name} cannot be restarted in place`);
+    log(name, `restarting PID ${running.pid}...`);
+    await stopGroup(running.pid);
+    delete state[name];
+    writeState(state);
+    await stopped();
+    const begun = Date.now();
+    const service = await definition.restart(running);
+    state[name] = service;
+    writeState(state);
+    log(name, `restarted in ${seconds(begun)} (PID ${service.pid})`);
+    return service;
   });
 }
 

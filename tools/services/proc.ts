@@ -147,12 +147,8 @@ export function portHolder(port: number): string {
   return line ? line.replace(/\s+/g, ' ') : 'an unknown process';
 }
 
-/**
- * The preferred port when it is free; otherwise a free one chosen by the OS, with a message
- * naming who holds the preferred port.
- */
-export async function choosePort(service: string, preferred: number, avoid: readonly number[] = []): Promise<number> {
-  if (!avoid.includes(preferred) && (await bindable(preferred))) return preferred;
+/** A port the OS reports free on 127.0.0.1, other than those in `avoid`. */
+export async function freePort(avoid: readonly number[] = []): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolvePromise, reject) => {
       const server = createServer();
@@ -163,11 +159,19 @@ export async function choosePort(service: string, preferred: number, avoid: read
         server.close(() => resolvePromise(chosen));
       });
     });
-    if (!avoid.includes(port)) {
-      log(service, `port ${preferred} is taken (by ${portHolder(preferred)}); using ${port} instead`);
-      return port;
-    }
+    if (!avoid.includes(port)) return port;
   }
+}
+
+/**
+ * The preferred port when it is free; otherwise a free one chosen by the OS, with a message
+ * naming who holds the preferred port.
+ */
+export async function choosePort(service: string, preferred: number, avoid: readonly number[] = []): Promise<number> {
+  if (!avoid.includes(preferred) && (await bindable(preferred))) return preferred;
+  const port = await freePort(avoid);
+  log(service, `port ${preferred} is taken (by ${portHolder(preferred)}); using ${port} instead`);
+  return port;
 }
 
 /** Polls until `check` returns true; fails after `timeoutMs`, or early if `alive` turns false. */

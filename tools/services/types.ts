@@ -24,9 +24,17 @@ export interface ServiceDefinition {
    * fingerprint differs was started by an older version of this tool: `up` restarts it.
    */
   fingerprint(): string;
+  /**
+   * Stops-and-starts support: starts the service again after its process was stopped, on the same
+   * ports and data (a broker restart). Absent: the service cannot be restarted in place.
+   */
+  restart?(running: RunningService): Promise<RunningService>;
 }
 
-export const serviceNames = ['kafka', 'kafka39', 'localstack', 'moto'] as const;
+export const serviceNames = ['kafka', 'kafka39', 'localstack', 'moto', 'toxiproxy', 'kafka-faults'] as const;
 export type ServiceName = (typeof serviceNames)[number];
-/** What `up` starts when no names are given: `kafka39` (the 3.x broker of the oracle matrix) is opt-in. */
+/**
+ * What `up` starts when no names are given. Opt-in: `kafka39` (the 3.x broker of the oracle matrix),
+ * `toxiproxy` and `kafka-faults` (the fault suite's proxy and its own broker behind it).
+ */
 export const defaultServiceNames: readonly ServiceName[] = ['kafka', 'localstack', 'moto'];

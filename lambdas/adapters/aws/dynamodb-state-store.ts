@@ -11,7 +11,7 @@ import {
   type Put,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
-import { asError } from '#domain/errors';
+import { asError, describeError } from '#domain/errors';
 import {
   StateConflictError,
   StateTooLargeError,
@@ -19,6 +19,7 @@ import {
   type StateLoad,
   type StateStore,
   type StoredState,
+  type UnreadableState,
 } from '#ports/state-store';
 
 export interface DynamoDbStateStoreOptions {
@@ -71,7 +72,12 @@ export class DynamoDbStateStore<T> implements StateStore<T> {
     private readonly options: DynamoDbStateStoreOptions,
   ) {}
 
-  async load(target: string): Promise<StoredState<T> | undefined> {
+  /**
+   * The target's item: its state and version; an item whose state cannot be decoded (no state
+   * attribute, bytes that are not gzipped JSON) is `unreadable` with the version to overwrite it at
+   * (0 for an item without a version), never an error that would block the target.
+   */
+  async load(target: string): Promise<StoredState<T> | UnreadableState | undefined> {
     const result = await this.dynamodb.send(
       new GetItemCommand({ TableName: this.options.table, Key: { target: { S: target } }, ConsistentRead: true }),
     );
@@ -157,10 +163,7 @@ export class DynamoDbStateStore<T> implements StateStore<T> {
         updatedAt: { S: new Date(nowMs).toISOString() },
         expiresAt: { N: String(Math.floor(nowMs / 1000) + (this.options.ttlSeconds ?? 7 * 86_400)) },
       },
-      ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(#target)' : '#version = :expected',
-      ExpressionAttributeNames: expectedVersion === undefined ? { '#target': 'target' } : { '#version': 'version' },
-      ExpressionAttributeValues:
-        expectedVersion === undefined ? undefined : { ':expected': { N: String(expectedVersion) } },
+      ...versionCondition(expectedVersion),
     };
   }
 
@@ -261,11 +264,49 @@ function writeGroups(saves: readonly PendingSave[]): PendingSave[][] {
   return groups;
 }
 
-function decode<T>(item: Record<string, AttributeValue> | undefined): StoredState<T> | undefined {
-  if (!item?.state?.B || !item.version?.N) return undefined;
-  return { version: Number(item.version.N), state: JSON.parse(gunzipSync(item.state.B).toString('utf8')) as T };
+/**
+ * A target's item: its state and version; an item whose state cannot be decoded (no state
+ * attribute, bytes that are not gzipped JSON) is `unreadable` with the version to overwrite it at
+ * (0 for an item without a version), never an error that would block the target.
+ */
+function decode<T>(item: Record<string, AttributeValue> | undefined): StoredState<T> | UnreadableState | undefined {
+  if (item === undefined) return undefined;
+  const version = item.version?.N === undefined ? undefined : Number(item.version.N);
+  if (version === undefined || !Number.isFinite(version))
+    return { version: 0, unreadable: 'the item has no numeric version attribute' };
+  if (item.state?.B === undefined) return { version, unreadable: 'the item has no binary state attribute' };
+  try {
+    return { version, state: JSON.parse(gunzipSync(item.state.B).toString('utf8')) as T };
+  } catch (error) {
+    return { version, unreadable: `the state is not gzipped JSON (${describeError(error)})` };
+  }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The condition that makes a save an optimistic-concurrency claim: no item yet (undefined), the
+ * version loaded, or (0) an unreadable item without a numeric version, which this save replaces.
+ */
+function versionCondition(
+  expectedVersion: number | undefined,
+): Pick<Put, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  if (expectedVersion === undefined) {
+    return { ConditionExpression: 'attribute_not_exists(#target)', ExpressionAttributeNames: { '#target': 'target' } };
+  }
+  if (expectedVersion === 0) {
+    return {
+      // Absent, or not a number (attribute_type is false for an absent attribute).
+      ConditionExpression: 'attribute_exists(#target) AND NOT attribute_type(#version, :number)',
+      ExpressionAttributeNames: { '#target': 'target', '#version': 'version' },
+      ExpressionAttributeValues: { ':number': { S: 'N' } },
+    };
+  }
+  return {
+    ConditionExpression: '#version = :expected',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+  };
 }

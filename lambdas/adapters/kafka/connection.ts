@@ -1,5 +1,6 @@
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { BROKER_EXAMPLE, brokerAddressProblem } from '#domain/config/kafka-names';
 import { KafkaConfigError } from './errors';
 
 /** How to reach and authenticate to the Kafka cluster (parsed and validated by the caller's schema). */
@@ -22,16 +23,15 @@ export interface KafkaConnectionConfig {
   readonly requestTimeoutMs?: number;
 }
 
-const brokerPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-/** Checks every broker address is host:port, naming the bad one and the expected form. */
+/** Checks every broker address by the configuration schema's own rule, naming the bad one and the fix. */
 export function validateBrokers(brokers: readonly string[]): void {
   if (brokers.length === 0) throw new KafkaConfigError('brokers: none given; pass at least one host:port');
   for (const broker of brokers) {
-    const match = brokerPattern.exec(broker);
-    const port = Number(match?.[2]);
-    if (!match || port < 1 || port > 65535) {
-      throw new KafkaConfigError(`brokers: '${broker}' is not a broker address; expected host:port, e.g. b-1.msk:9098`);
+    const problem = brokerAddressProblem(broker);
+    if (problem !== undefined) {
+      throw new KafkaConfigError(
+        `brokers: '${broker}' is not a broker address (${problem}); expected host:port, e.g. ${BROKER_EXAMPLE}`,
+      );
     }
   }
 }

@@ -13,7 +13,7 @@ import { isolationOf, type GroupSelection, type OffsetReader } from '#ports/offs
 import { createKafka, type KafkaConnectionConfig } from './connection';
 import { CoordinatorCache } from './coordinators';
 import { withDeadline } from '../deadline';
-import { explainConnectionFailure, KafkaUnavailableError } from './errors';
+import { explainConnectionFailure, isAuthenticationFailure, KafkaUnavailableError } from './errors';
 import { readFromCoordinator, type CommittedByTopic, type CoordinatorRead, type Membership } from './group-membership';
 import { anyBroker, createInternalCluster, type InternalCluster } from './internal-cluster';
 
@@ -45,6 +45,8 @@ export class KafkajsOffsetReader implements OffsetReader {
   private readonly clusters = new Map<IsolationLevel, Promise<InternalCluster>>();
   private coordinators: CoordinatorCache | undefined;
   private readonly requests = new Map<string, number>();
+  /** A request failed in a way that can leave its connection half-open: reconnect before the next read. */
+  private connectionsSuspect = false;
 
   constructor(private readonly options: KafkajsOffsetReaderOptions) {
     this.kafka = createKafka(options.connection);
@@ -68,8 +70,23 @@ export class KafkajsOffsetReader implements OffsetReader {
       .map((g) => g.groupId);
   }
 
+  /**
+   * One read of every selection. After a failed read, or a group whose coordinator did not answer,
+   * the connections are dropped and the next read opens new ones: a request cut off or timed out can
+   * leave a connection that no longer delivers (half-open behind a proxy or a NAT that forgot it),
+   * and kafkajs would keep sending on it, every request timing out, until the process ends.
+   */
   async read(selections: readonly GroupSelection[]): Promise<readonly GroupReadResult[]> {
-    return await this.deadline(this.readAll(selections), `reading ${selections.length} group(s)`);
+    try {
+      const results = await this.deadline(this.readAll(selections), `reading ${selections.length} group(s)`);
+      if (this.connectionsSuspect) await this.close();
+      return results;
+    } catch (error) {
+      await this.close();
+      // A connection re-established with credentials Kafka no longer accepts (a rotated secret).
+      if (isAuthenticationFailure(error)) throw explainConnectionFailure(this.options.connection.brokers, error);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -82,6 +99,7 @@ export class KafkajsOffsetReader implements OffsetReader {
     this.coordinators = undefined;
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;
+    this.connectionsSuspect = false;
   }
 
   /** Bounds one step of a read by readTimeoutMs (default 30 s): a hung broker is retriable, never a hang. */
@@ -164,7 +182,10 @@ export class KafkajsOffsetReader implements OffsetReader {
         try {
           mergeInto(read, await readFromCoordinator(await brokerById(cluster, nodeId), ids));
         } catch (error) {
+          // Rejected credentials are not these groups' problem: the whole read fails, and says so.
+          if (isAuthenticationFailure(error)) throw error;
           const retriable = (error as { retriable?: boolean }).retriable ?? true;
+          this.connectionsSuspect = true;
           const message = `reading group(s) from their coordinator (broker ${nodeId}) failed: ${describeError(error)}`;
           for (const groupId of ids) read.failures.set(groupId, { message, retriable, relocate: retriable });
         }

@@ -8,9 +8,17 @@ import * as z from 'zod';
 import { describeError, ProjectError } from '../errors';
 import { formatProblem, schemaProblems, type SchemaProblem } from './schema-issues';
 import { PolicyConfigSchema } from '../policy/config';
+import { BROKER_EXAMPLE, brokerAddressProblem, iamNameProblem, topicNameProblem } from './kafka-names';
 
-const brokerAddress = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
-  error: 'must be host:port, e.g. b-1.mycluster.kafka.us-east-1.amazonaws.com:9096',
+const brokerAddress = z.string().superRefine((address, ctx) => {
+  const problem = brokerAddressProblem(address);
+  if (problem !== undefined)
+    ctx.addIssue({ code: 'custom', message: `must be host:port ('${address}': ${problem}), e.g. ${BROKER_EXAMPLE}` });
+});
+
+const topicName = z.string().superRefine((topic, ctx) => {
+  const problem = topicNameProblem(topic);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const KafkaAuthSchema = z.discriminatedUnion('type', [
@@ -69,7 +77,7 @@ export const TargetSchema = z.strictObject({
   /** The Kafka cluster of the group: a name in `kafkaClusters`. @default the cluster `kafka` configures */
   kafkaCluster: clusterName('kafkaCluster').optional(),
   /** Topics to measure; @default every topic the group has committed offsets on */
-  topics: z.array(name('topic')).optional(),
+  topics: z.array(topicName).optional(),
   /** read_committed consumers are measured against the last stable offset. @default 'read_uncommitted' */
   isolation: z.enum(['read_uncommitted', 'read_committed']).default('read_uncommitted'),
   /** What a partition without a committed offset will be read from (as the consumer's auto.offset.reset). @default 'latest' */
@@ -114,6 +122,10 @@ export const ScalerConfigSchema = z
         });
       }
       seen.add(id);
+      const auth = kafkaClustersOf(config).get(clusterOf(target))?.auth;
+      const iamProblem = auth?.type === 'msk-iam' ? iamNameProblem('group', target.group) : undefined;
+      if (iamProblem !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['targets', index, 'group'], message: iamProblem });
     });
   });
 

@@ -1,4 +1,5 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { gzipSync } from 'node:zlib';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store';
 import { StateConflictError, StateTooLargeError } from '#ports/state-store';
@@ -83,7 +84,7 @@ describe('DynamoDbStateStore (moto DynamoDB)', () => {
     expect(rejected?.status === 'rejected' && rejected.reason).toBeInstanceOf(StateConflictError);
     // Cancelled once for batch-7, then the nine others again.
     expect(counts.get('TransactWriteItems')).toBe(2);
-    expect((await batched.load('batch-8'))?.state).toEqual({ n: 2 });
+    expect(await batched.load('batch-8')).toMatchObject({ state: { n: 2 } });
     expect((await batched.load('batch-7'))?.version).toBe(2);
   });
 
@@ -105,5 +106,48 @@ describe('DynamoDbStateStore (moto DynamoDB)', () => {
     await expect(small.save('housekeeping', noisy, undefined)).rejects.toThrow(
       /housekeeping .* lower the history length/,
     );
+  });
+
+  describe('an item the scaler cannot read is reported with its version and replaced by the next save', () => {
+    const put = (target: string, item: Record<string, AttributeValue>) =>
+      dynamodb.send(new PutItemCommand({ TableName: table, Item: { target: { S: target }, ...item } }));
+
+    it.each([
+      ['a corrupt blob', { version: { N: '5' }, state: { B: Buffer.from('not gzip at all') } }, 5, /not gzipped JSON/],
+      ['a version but no state', { version: { N: '5' } }, 5, /no binary state attribute/],
+      [
+        'gzipped text that is not JSON',
+        { version: { N: '5' }, state: { B: gzipSync('{oops') } },
+        5,
+        /not gzipped JSON/,
+      ],
+      ['no version', { state: { B: gzipSync('{}') } }, 0, /no numeric version/],
+      [
+        'a version that is not a number',
+        { version: { S: 'v5' }, state: { B: gzipSync('{}') } },
+        0,
+        /no numeric version/,
+      ],
+    ])('%s', async (_name, item, version, problem) => {
+      const target = uniqueName('radiology');
+      await put(target, item);
+      const loaded = await store.load(target);
+      expect(loaded).toEqual({ version, unreadable: expect.stringMatching(problem) as unknown });
+      const saved = await store.save(target, { lastAction: 'fresh', history: [] }, version);
+      expect(saved).toBe(version + 1);
+      expect(await store.load(target)).toEqual({ version: version + 1, state: { lastAction: 'fresh', history: [] } });
+    });
+
+    it('a state of another shape loads as it is (the tick validates it)', async () => {
+      await put('pathology', { version: { N: '2' }, state: { B: gzipSync('{"schema":1}') } });
+      expect(await store.load('pathology')).toEqual({ version: 2, state: { schema: 1 } });
+    });
+
+    it('replacing an item without a version is still a claim: a second writer conflicts', async () => {
+      const target = uniqueName('oncology');
+      await put(target, { state: { B: gzipSync('{}') } });
+      await store.save(target, { lastAction: 'a', history: [] }, 0);
+      await expect(store.save(target, { lastAction: 'b', history: [] }, 0)).rejects.toBeInstanceOf(StateConflictError);
+    });
   });
 });

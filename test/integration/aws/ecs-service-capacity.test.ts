@@ -1,6 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { awsRetryOptions } from '#adapters/aws/client-options';
+import { awsClientOptions } from '#adapters/aws/client-options';
 import { EcsServiceCapacity } from '#adapters/aws/ecs-service-capacity';
 import { ServiceNotFoundError } from '#ports/service-capacity';
 import { countCalls } from '../../support/aws-calls';
@@ -9,7 +9,7 @@ import { failingFirst } from '../../support/fault-injection';
 import { awsClientConfig, services } from '../../support/services';
 
 describe('EcsServiceCapacity (moto ECS)', () => {
-  const ecs = new ECSClient({ ...awsClientConfig(services().moto), ...awsRetryOptions });
+  const ecs = new ECSClient({ ...awsClientConfig(services().moto), ...awsClientOptions() });
   const capacity = new EcsServiceCapacity(ecs);
 
   it('describes the service and sets its desired count', async () => {
@@ -36,7 +36,9 @@ describe('EcsServiceCapacity (moto ECS)', () => {
     const west = await createConsumerService(ecs, { service: 'svc-0', desiredCount: 3 });
     for (let i = 1; i < 12; i++)
       await createConsumerService(ecs, { service: `svc-${i}`, desiredCount: 1, cluster: east.cluster });
-    const { client, counts } = countCalls(new ECSClient({ ...awsClientConfig(services().moto), ...awsRetryOptions }));
+    const { client, counts } = countCalls(
+      new ECSClient({ ...awsClientConfig(services().moto), ...awsClientOptions() }),
+    );
     const batched = new EcsServiceCapacity(client);
     const refs = [
       ...Array.from({ length: 12 }, (_, i) => ({ cluster: east.cluster, service: `svc-${i}` })),
@@ -59,7 +61,7 @@ describe('EcsServiceCapacity (moto ECS)', () => {
     const ref = await createConsumerService(ecs, { service: 'pharmacy', desiredCount: 1 });
     const faults = failingFirst(2, 'ThrottlingException');
     const throttled = new EcsServiceCapacity(
-      new ECSClient({ ...awsClientConfig(services().moto), ...awsRetryOptions, requestHandler: faults.handler }),
+      new ECSClient({ ...awsClientConfig(services().moto), ...awsClientOptions(), requestHandler: faults.handler }),
     );
     await throttled.setDesired(ref, 4);
     expect(faults.calls).toBe(3);

@@ -6,8 +6,9 @@
  * (`npm run deploy:local` deploys the example app with the CDK CLI instead: tools/local-deploy.)
  *
  * Test-only adaptations, made through the construct's public API in this test stack only: the
- * function's ECS and DynamoDB calls go to moto (AWS_ENDPOINT_URL_ECS/_DYNAMODB), since LocalStack
- * community has no ECS and, offline, no DynamoDB; so the state table is one the test created in moto
+ * function's ECS, Application Auto Scaling and DynamoDB calls go to moto
+ * (AWS_ENDPOINT_URL_ECS/_APPLICATION_AUTO_SCALING/_DYNAMODB), since LocalStack community has no ECS
+ * or Application Auto Scaling and, offline, no DynamoDB; so the state table is one the test created in moto
  * (the `stateTable` prop).
  */
 import { execFileSync } from 'node:child_process';
@@ -66,6 +67,8 @@ export function synthScalerStack(options: {
   });
   scaler.function.addEnvironment('AWS_ENDPOINT_URL_ECS', options.moto);
   scaler.function.addEnvironment('AWS_ENDPOINT_URL_DYNAMODB', options.moto);
+  // LocalStack community has no Application Auto Scaling (the tick looks for other autoscalers there).
+  scaler.function.addEnvironment('AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING', options.moto);
   const assembly = app.synth();
   const artifact = assembly.getStackByName(options.stackName);
   const template = artifact.template as SynthesizedStack['template'];

@@ -31,7 +31,9 @@ describe('KafkajsOffsetReader faults and authentication (real broker)', () => {
 
   it.each(['localhost', 'kafka:99999', 'http://b-1:9092', ''])('malformed broker address %j is named', (broker) => {
     expect(() => readerFor({ brokers: [broker] })).toThrow(KafkaConfigError);
-    expect(() => readerFor({ brokers: [broker] })).toThrow(/brokers: '.*' is not a broker address; expected host:port/);
+    expect(() => readerFor({ brokers: [broker] })).toThrow(
+      /brokers: '.*' is not a broker address \(.*\); expected host:port/,
+    );
   });
 
   it.each(['plain', 'scram-sha-512'] as const)('SASL %s with the right password reads the group', async (mechanism) => {

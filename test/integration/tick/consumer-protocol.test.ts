@@ -104,7 +104,9 @@ describe('tick on a consumer-protocol (KIP-848) group of Kafka’s Java client',
     expect(Date.now() - started).toBeLessThan(120_000);
     expect(capacity.updates.map((u) => u.count)).toEqual([4, 1]);
     // No step was taken on the settle timeout's say-so.
-    const details = reports.flatMap((r) => r.targets.map((t) => ('decision' in t ? t.decision.inputs.detail : '')));
+    const details = reports.flatMap((r) =>
+      r.targets.map((t) => ('decision' in t ? (t.decision?.inputs.detail ?? '') : '')),
+    );
     expect(details.filter((d) => d.includes('settle timeout'))).toEqual([]);
     await deps.reader.close();
   });

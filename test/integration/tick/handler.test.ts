@@ -79,6 +79,7 @@ describe('the Lambda handler in-process (config from env, SASL secret from Local
       AWS_ENDPOINT_URL: services().localstack,
       AWS_ENDPOINT_URL_ECS: services().moto,
       AWS_ENDPOINT_URL_DYNAMODB: services().moto,
+      AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: services().moto,
       STATE_TABLE_NAME: table,
       LOG_LEVEL: 'DEBUG',
       LAGSCALER_CONFIG: JSON.stringify({
@@ -93,6 +94,7 @@ describe('the Lambda handler in-process (config from env, SASL secret from Local
     expect(result[0]?.targets[0]).toMatchObject({ target: group });
     expect(result[0]?.targets[0]?.kind).not.toBe('error');
     expect(output).toContain('"message":"decision"');
+    expect(output).not.toContain('"level":"ERROR"');
     expect(output).toContain('"function_request_id":"test-request"');
     expect(output).not.toContain(saslUser.password);
     expect(output).not.toContain(password);

@@ -46,7 +46,7 @@ function recording(policy: Policy<OursState>, polls: Poll[]): Policy<OursState> 
 /** The tick's ports, answering with one poll's simulated facts. */
 function portsFor(poll: Poll): TickDependencies {
   const state: TargetState = {
-    schema: 1,
+    schema: 2,
     policy: poll.before.memory,
     lagHistory: historyToJson(poll.before.history),
     lastDecision: undefined,

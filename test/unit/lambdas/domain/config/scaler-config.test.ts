@@ -44,8 +44,31 @@ describe('scaler configuration', () => {
   });
 
   it.each([
-    [{ ...valid, kafka: { brokers: ['localhost'] } }, /kafka\.brokers\[0\]: must be host:port/],
+    [
+      { ...valid, kafka: { brokers: ['localhost'] } },
+      /kafka\.brokers\[0\]: must be host:port \('localhost': no port\)/,
+    ],
     [{ ...valid, kafka: { brokers: [] } }, /kafka\.brokers: give at least one broker/],
+    [{ ...valid, kafka: { brokers: ['b-1.example:99999'] } }, /kafka\.brokers\[0\]: .*port 99999 is outside 1-65535/],
+    [{ ...valid, kafka: { brokers: ['b-1.example:0'] } }, /kafka\.brokers\[0\]: .*port 0 is outside 1-65535/],
+    [{ ...valid, kafka: { brokers: ['-:9092'] } }, /kafka\.brokers\[0\]: .*host '-' is not a host name/],
+    [{ ...valid, kafka: { brokers: ['b-1..example:9092'] } }, /kafka\.brokers\[0\]: .*host 'b-1\.\.example'/],
+    [
+      { ...valid, kafka: { brokers: ['300.1.1.1:9092'] } },
+      /kafka\.brokers\[0\]: .*host '300\.1\.1\.1' is not an IPv4 address/,
+    ],
+    [
+      { ...valid, targets: [{ ...valid.targets[0], topics: ['patient checkout'] }] },
+      /targets\[0\]\.topics\[0\]: topic 'patient checkout' is not a Kafka topic name/,
+    ],
+    [
+      {
+        ...valid,
+        kafka: { brokers: ['b-1.msk:9098'], tls: true, auth: { type: 'msk-iam' } },
+        targets: [{ ...valid.targets[0], group: 'billing-*' }],
+      },
+      /targets\[0\]\.group: group 'billing-\*' contains '\*'.*IAM/,
+    ],
     [{ ...valid, targets: [] }, /targets: give at least one target/],
     [{ ...valid, targets: [{ group: 'billing' }] }, /targets\[0\]\.service/],
     [{ ...valid, colour: 'blue' }, /\(config\): unknown field\(s\) 'colour'/],

@@ -15,6 +15,7 @@ import type { Kafka } from 'kafkajs';
 import pLimit from 'p-limit';
 import { closeCommitter, commit } from '../test/support/kafka';
 import { createStateTable } from '../test/support/scaler';
+import { createBenchTopics, retriedKafka } from './support';
 
 export interface FleetOptions {
   readonly prefix: string;
@@ -70,38 +71,21 @@ async function createTopics(kafka: Kafka, topics: readonly string[], partitions:
   say(`  ${topics.length} topics of ${partitions} partitions, 100 records per partition...`);
   const admin = kafka.admin();
   await admin.connect();
-  for (let i = 0; i < topics.length; i += 10) {
-    const batch = topics.slice(i, i + 10).map((topic) => ({ topic, numPartitions: partitions }));
-    await retried(() => admin.createTopics({ topics: batch, waitForLeaders: true }));
-  }
+  await createBenchTopics(admin, topics, partitions);
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
   for (let i = 0; i < topics.length; i += 20) {
-    await producer.sendBatch({
-      topicMessages: topics.slice(i, i + 20).map((topic) => ({
-        topic,
-        messages: Array.from({ length: partitions * 100 }, (_, m) => ({ partition: m % partitions, value: `c${m}` })),
-      })),
-    });
+    await retriedKafka(() =>
+      producer.sendBatch({
+        topicMessages: topics.slice(i, i + 20).map((topic) => ({
+          topic,
+          messages: Array.from({ length: partitions * 100 }, (_, m) => ({ partition: m % partitions, value: `c${m}` })),
+        })),
+      }),
+    );
   }
   await producer.disconnect();
-}
-
-/**
- * On a loaded broker, waiting for the leaders of a batch of new topics can answer
- * UNKNOWN_TOPIC_OR_PARTITION (retriable); creating an existing topic again is a no-op.
- */
-async function retried<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const retriable = (error as { retriable?: boolean }).retriable === true;
-      if (!retriable || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
-    }
-  }
 }
 
 async function commitGroups(kafka: Kafka, targets: readonly FleetTarget[], partitions: number): Promise<void> {

@@ -118,7 +118,9 @@ describe('ECS UpdateService fails', () => {
                     Dimensions: [{ Name: 'Target', Value: s.config.targets[0]?.group ?? '' }],
                   },
                   Period: 60,
-                  Stat: 'Sum',
+                  // Maximum, not Sum: a point whose PutMetricData timed out after it arrived is sent
+                  // again (SDK retry, or the sink's next publish), so a loaded LocalStack may count it twice.
+                  Stat: 'Maximum',
                 },
               },
             ],

@@ -18,21 +18,11 @@ import {
   resourceNamed,
   testApp,
   type Json,
+  noAlarms,
 } from './support';
 
 /** An asymmetric matcher typed as unknown, so it can sit in typed expectations without `any`. */
 const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
-
-const noAlarms = {
-  timeLag: { enabled: false },
-  healthError: { enabled: false },
-  scalerErrors: { enabled: false },
-  atMaxTasksLagGrowing: { enabled: false },
-  offsetsLost: { enabled: false },
-  hotPartition: { enabled: false },
-  conflictingScalers: { enabled: false },
-  stateConflicts: { enabled: false },
-};
 
 const target = (group: string, kafkaCluster?: string, cluster = 'hospital'): ScalerTargetOptions => ({
   consumerGroup: group,

@@ -6,6 +6,7 @@ import { assembleConfig, CONFIG_VARIABLES } from '#domain/config/delivery';
 import type { ScalerConfig } from '#domain/config/scaler-config';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import type { ScalerAlarmsProps } from 'kafka-lag-autoscaler';
 
 const cdkJson = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
@@ -128,3 +129,15 @@ export function deliveredConfig(stack: Stack, template: Template): ScalerConfig 
 }
 
 export type { Json, Stack };
+
+/** Every per-target alarm off (a new alarm kind must be added here: the type asks for all of them). */
+export const noAlarms = {
+  timeLag: { enabled: false },
+  healthError: { enabled: false },
+  scalerErrors: { enabled: false },
+  atMaxTasksLagGrowing: { enabled: false },
+  offsetsLost: { enabled: false },
+  hotPartition: { enabled: false },
+  conflictingScalers: { enabled: false },
+  stateConflicts: { enabled: false },
+} satisfies Required<ScalerAlarmsProps>;

@@ -10,7 +10,7 @@ import {
   type KafkaLagScalerProps,
   type ScalerTargetOptions,
 } from 'kafka-lag-autoscaler';
-import { deliveredConfig, deliveredDocument, functionVariables, testApp } from './support';
+import { deliveredConfig, deliveredDocument, functionVariables, testApp, noAlarms } from './support';
 
 const billing: ScalerTargetOptions = {
   consumerGroup: 'billing',
@@ -18,16 +18,6 @@ const billing: ScalerTargetOptions = {
 };
 const valid: KafkaLagScalerProps = { kafka: { bootstrapBrokers: ['kafka-1:9092'] }, targets: [billing] };
 /** Every per-target alarm off: fleets of thousands keep the stack under CloudFormation's 500 resources. */
-const noAlarms = {
-  timeLag: { enabled: false },
-  healthError: { enabled: false },
-  scalerErrors: { enabled: false },
-  atMaxTasksLagGrowing: { enabled: false },
-  offsetsLost: { enabled: false },
-  hotPartition: { enabled: false },
-  conflictingScalers: { enabled: false },
-  stateConflicts: { enabled: false },
-};
 
 function synthError(props: KafkaLagScalerProps): KafkaLagScalerPropsError {
   const stack = new Stack(testApp(), 'Validation');

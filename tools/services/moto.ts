@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, stateDir } from './paths';
+import { cacheDir } from './paths';
 import { ensureVirtualenv } from './python';
-import { choosePort, isAlive, startDetached, waitUntil } from './proc';
+import { startHttpService } from './proc';
 import type { RunningService, ServiceDefinition } from './types';
 
 export const motoVersion = '5.2.5';
@@ -14,24 +13,15 @@ async function provision(): Promise<void> {
 
 /** moto server: ECS, Application Auto Scaling and DynamoDB, which LocalStack community lacks offline. */
 async function start(): Promise<RunningService> {
-  mkdirSync(stateDir, { recursive: true });
-  const port = await choosePort('moto', 5000);
-  const logFile = join(stateDir, 'moto.log');
-  const child = startDetached(join(venv, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+  return await startHttpService({
+    name: 'moto',
+    preferredPort: 5000,
+    command: (port) => [join(venv, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)]],
     env: process.env,
-    logFile,
-  });
-  const pid = child.pid ?? 0;
-  const service: RunningService = {
-    pid,
-    ports: { http: port },
-    endpoint: `http://127.0.0.1:${port}`,
-    logFile,
-    startedAt: new Date().toISOString(),
+    timeoutMs: 60_000,
+    healthy,
     fingerprint: fingerprint(),
-  };
-  await waitUntil('moto', () => healthy(service), { timeoutMs: 60_000, alive: () => isAlive(pid), logFile });
-  return service;
+  });
 }
 
 async function healthy(service: RunningService): Promise<boolean> {

@@ -1,7 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import { ProjectError } from '#domain/errors';
+import { stateDir } from './paths';
+import type { RunningService } from './types';
 
 /** A development service (Kafka, LocalStack, moto) could not be installed, started or stopped. */
 export class ServiceError extends ProjectError {
@@ -192,4 +195,36 @@ export async function waitUntil(
   throw new ServiceError(
     `${what} did not become healthy within ${options.timeoutMs / 1000}s. Last lines of ${options.logFile}:\n${tail(options.logFile)}`,
   );
+}
+
+/** What {@link startHttpService} starts: one process serving HTTP on a port of its own. */
+export interface HttpServiceLaunch {
+  readonly name: string;
+  readonly preferredPort: number;
+  /** The program and its arguments for a port. */
+  readonly command: (port: number) => readonly [string, readonly string[]];
+  readonly env: NodeJS.ProcessEnv;
+  readonly timeoutMs: number;
+  readonly healthy: (service: RunningService) => Promise<boolean>;
+  readonly fingerprint: string;
+}
+
+/** Starts an HTTP service detached (log in the state folder) and waits until it answers healthy. */
+export async function startHttpService(launch: HttpServiceLaunch): Promise<RunningService> {
+  mkdirSync(stateDir, { recursive: true });
+  const port = await choosePort(launch.name, launch.preferredPort);
+  const logFile = join(stateDir, `${launch.name}.log`);
+  const [program, args] = launch.command(port);
+  const pid = startDetached(program, args, { env: launch.env, logFile }).pid ?? 0;
+  const service: RunningService = {
+    pid,
+    ports: { http: port },
+    endpoint: `http://127.0.0.1:${port}`,
+    logFile,
+    startedAt: new Date().toISOString(),
+    fingerprint: launch.fingerprint,
+  };
+  const alive = () => isAlive(pid);
+  await waitUntil(launch.name, () => launch.healthy(service), { timeoutMs: launch.timeoutMs, alive, logFile });
+  return service;
 }

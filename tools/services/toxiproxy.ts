@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, stateDir } from './paths';
-import { choosePort, isAlive, log, requireProgram, run, seconds, startDetached, waitUntil } from './proc';
+import { cacheDir } from './paths';
+import { log, requireProgram, run, seconds, startHttpService } from './proc';
 import type { RunningService, ServiceDefinition } from './types';
 
 /** Toxiproxy, a TCP proxy that injects network faults (latency, timeouts, resets) through an HTTP API. */
@@ -30,25 +30,16 @@ async function provision(): Promise<void> {
 }
 
 async function start(): Promise<RunningService> {
-  mkdirSync(stateDir, { recursive: true });
-  const port = await choosePort('toxiproxy', 8474);
-  const logFile = join(stateDir, 'toxiproxy.log');
-  const child = startDetached(binary, ['-host', '127.0.0.1', '-port', String(port)], {
+  return await startHttpService({
+    name: 'toxiproxy',
+    preferredPort: 8474,
+    command: (port) => [binary, ['-host', '127.0.0.1', '-port', String(port)]],
     // Its default level logs every API request.
     env: { ...process.env, LOG_LEVEL: 'info' },
-    logFile,
-  });
-  const pid = child.pid ?? 0;
-  const service: RunningService = {
-    pid,
-    ports: { http: port },
-    endpoint: `http://127.0.0.1:${port}`,
-    logFile,
-    startedAt: new Date().toISOString(),
+    timeoutMs: 30_000,
+    healthy,
     fingerprint: fingerprint(),
-  };
-  await waitUntil('toxiproxy', () => healthy(service), { timeoutMs: 30_000, alive: () => isAlive(pid), logFile });
-  return service;
+  });
 }
 
 async function healthy(service: RunningService): Promise<boolean> {

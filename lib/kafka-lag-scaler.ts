@@ -18,7 +18,7 @@ import { KafkaLagScalerPropsError } from './errors';
 import { tickHandlerDirectory } from './handler-bundle';
 import type { KafkaConnectionProps } from './kafka-connection';
 import type { ScalerAlarmOptions, ScalerAlarmsProps } from './scaler-alarm-props';
-import { alarmOptionProblems, mergedAlarmProblems, ticksMissingAlarm } from './scaler-alarms';
+import { alarmOptionProblems, externalScalerCheckAlarm, mergedAlarmProblems, ticksMissingAlarm } from './scaler-alarms';
 import {
   parseBase,
   parseTarget,
@@ -191,6 +191,12 @@ export interface KafkaLagScalerProps {
    */
   readonly ticksMissingAlarm?: ScalerAlarmOptions;
   /**
+   * Alarm when the check for other autoscalers on the watched services (Application Auto Scaling)
+   * fails in evaluationPeriods schedule intervals: scaling goes on, a conflict would go unseen.
+   * @default - enabled, ExternalScalerCheckFailures >= 1 in 3 periods
+   */
+  readonly externalScalerCheckAlarm?: ScalerAlarmOptions;
+  /**
    * Create a CloudWatch dashboard (lag, time lag, tasks, decisions, health, errors per target).
    * @default true
    */
@@ -232,6 +238,8 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
   readonly alarmTopic: sns.ITopic;
   /** The alarm raised when no tick completes, unless disabled. */
   readonly ticksMissingAlarm: cloudwatch.IAlarm | undefined;
+  /** The alarm raised when the check for other autoscalers keeps failing, unless disabled. */
+  readonly externalScalerCheckAlarm: cloudwatch.IAlarm | undefined;
   /** The dashboard, unless disabled. */
   readonly dashboard: cloudwatch.Dashboard | undefined;
   /** The schedule interval (also the period of every metric helper and alarm). */
@@ -279,6 +287,11 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     this.ticksMissingAlarm = ticksMissingAlarm(this, {
       tickDuration: this.metricTickDuration(),
       options: props.ticksMissingAlarm,
+      topic: this.alarmTopic,
+    });
+    this.externalScalerCheckAlarm = externalScalerCheckAlarm(this, {
+      failures: this.metricExternalScalerCheckFailures(),
+      options: props.externalScalerCheckAlarm,
       topic: this.alarmTopic,
     });
     this.dashboardRows =
@@ -361,6 +374,7 @@ export class KafkaLagScaler extends Construct implements ec2.IConnectable, iam.I
     return [
       ...this.targetList.flatMap((t) => t.alarms),
       ...(this.ticksMissingAlarm ? [this.ticksMissingAlarm] : []),
+      ...(this.externalScalerCheckAlarm ? [this.externalScalerCheckAlarm] : []),
       ...(this.shardFailuresAlarm ? [this.shardFailuresAlarm] : []),
     ];
   }

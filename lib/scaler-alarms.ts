@@ -241,25 +241,72 @@ function addOutcomeAlarms(add: AddAlarm, metrics: TargetAlarmsInput['metrics']):
   );
 }
 
+/** One construct-level alarm: its metric and defaults, merged with the user's options. */
+interface ConstructAlarm {
+  readonly id: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly options: ScalerAlarmOptions | undefined;
+  readonly topic: sns.ITopic;
+  readonly threshold: number;
+  readonly comparisonOperator: cloudwatch.ComparisonOperator;
+  readonly treatMissingData: cloudwatch.TreatMissingData;
+  readonly description: string;
+}
+
+/** A construct-level alarm (3 periods by default) wired to the alarm topic, unless disabled. */
+function constructAlarm(scope: Construct, alarm: ConstructAlarm): cloudwatch.Alarm | undefined {
+  if (alarm.options?.enabled === false) return undefined;
+  const evaluationPeriods = alarm.options?.evaluationPeriods ?? 3;
+  const created = new cloudwatch.Alarm(scope, alarm.id, {
+    metric: alarm.metric,
+    threshold: alarm.options?.threshold ?? alarm.threshold,
+    comparisonOperator: alarm.comparisonOperator,
+    evaluationPeriods,
+    datapointsToAlarm: alarm.options?.datapointsToAlarm ?? evaluationPeriods,
+    treatMissingData: alarm.treatMissingData,
+    alarmDescription: `[kafka-lag-autoscaler] ${alarm.description}`,
+  });
+  const action = new cw_actions.SnsAction(alarm.topic);
+  created.addAlarmAction(action);
+  created.addOkAction(action);
+  return created;
+}
+
 /** Alarm raised when no tick completes: the function is not running, fails at start, or cannot publish. */
 export function ticksMissingAlarm(
   scope: Construct,
   props: { tickDuration: cloudwatch.Metric; options: ScalerAlarmOptions | undefined; topic: sns.ITopic },
 ): cloudwatch.Alarm | undefined {
-  if (props.options?.enabled === false) return undefined;
-  const evaluationPeriods = props.options?.evaluationPeriods ?? 3;
-  const alarm = new cloudwatch.Alarm(scope, 'TicksMissingAlarm', {
+  return constructAlarm(scope, {
+    id: 'TicksMissingAlarm',
     metric: props.tickDuration.with({ statistic: 'SampleCount' }),
-    threshold: props.options?.threshold ?? 1,
+    options: props.options,
+    topic: props.topic,
+    threshold: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-    evaluationPeriods,
-    datapointsToAlarm: props.options?.datapointsToAlarm ?? evaluationPeriods,
     // No data is exactly the failure this alarm exists for (a bad config fails at cold start).
     treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    alarmDescription: '[kafka-lag-autoscaler] no scaler tick completed: no target is being scaled or measured',
+    description: 'no scaler tick completed: no target is being scaled or measured',
   });
-  const action = new cw_actions.SnsAction(props.topic);
-  alarm.addAlarmAction(action);
-  alarm.addOkAction(action);
-  return alarm;
+}
+
+/**
+ * Alarm raised when the check for other autoscalers fails tick after tick: scaling goes on, but a
+ * second autoscaler on a service would go unseen.
+ */
+export function externalScalerCheckAlarm(
+  scope: Construct,
+  props: { failures: cloudwatch.Metric; options: ScalerAlarmOptions | undefined; topic: sns.ITopic },
+): cloudwatch.Alarm | undefined {
+  return constructAlarm(scope, {
+    id: 'ExternalScalerCheckAlarm',
+    metric: props.failures,
+    options: props.options,
+    topic: props.topic,
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    description:
+      'the check for other autoscalers on the watched services fails (see the function logs: Application Auto Scaling permissions or throttling); scaling goes on, a conflicting autoscaler would go unseen',
+  });
 }

@@ -435,9 +435,9 @@ describe('KafkaLagScaler alarms', () => {
   };
   const topicRef = () => resolve(full.scaler.alarmTopic.topicArn);
 
-  it('creates the default alarms per target, minus the disabled one, plus ticks missing', () => {
-    // billing: 7 (offsetsLost disabled), pharmacy-main: 8, ticksMissing: 1
-    expect(alarms(full.template)).toHaveLength(16);
+  it('creates the default alarms per target, minus the disabled one, plus ticks missing and the autoscaler check', () => {
+    // billing: 7 (offsetsLost disabled), pharmacy-main: 8, ticksMissing: 1, externalScalerCheck: 1
+    expect(alarms(full.template)).toHaveLength(17);
     expect(alarms(full.template).filter((a) => a.MetricName === 'OffsetsLost')).toHaveLength(1);
   });
 
@@ -523,6 +523,22 @@ describe('KafkaLagScaler alarms', () => {
     });
   });
 
+  it('the check for other autoscalers failing: ExternalScalerCheckFailures >= 1 (Sum) in 3 periods, no dimensions', () => {
+    const alarm = alarms(full.template).find((a) => a.MetricName === 'ExternalScalerCheckFailures');
+    expect(alarm).toMatchObject({
+      Namespace: 'KafkaLagAutoscaler',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef()],
+    });
+    expect(alarm?.Dimensions).toBeUndefined();
+    expect(alarm?.AlarmDescription).toMatch(/other autoscalers.*scaling goes on/);
+  });
+
   it('another autoscaler on the service: ConflictingScalers >= 1 in one period; conflicts: StateConflicts >= 1 for 3', () => {
     expect(alarmOn(full.template, 'ConflictingScalers', 'billing')).toMatchObject({
       Dimensions: [{ Name: 'Target', Value: 'billing' }],
@@ -573,8 +589,9 @@ describe('KafkaLagScaler alarms', () => {
     expect(billing?.atMaxTasksLagGrowingAlarm).toBeDefined();
     expect(pharmacy?.alarms).toHaveLength(8);
     expect(billing?.hotPartitionAlarm).toBeDefined();
-    expect(full.scaler.alarms).toHaveLength(16);
+    expect(full.scaler.alarms).toHaveLength(17);
     expect(full.scaler.alarms).toContain(full.scaler.ticksMissingAlarm);
+    expect(full.scaler.alarms).toContain(full.scaler.externalScalerCheckAlarm);
     expect(minimal.scaler.ticksMissingAlarm).toBeUndefined();
   });
 
@@ -633,7 +650,7 @@ describe('KafkaLagScaler alarms', () => {
   it('uses a given topic and creates none; alarms disabled by props are absent', () => {
     minimal.template.resourceCountIs('AWS::SNS::Topic', 0);
     const all = alarms(minimal.template);
-    expect(all).toHaveLength(8);
+    expect(all).toHaveLength(9);
     for (const alarm of all) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:oncall']);
     expect(all.find((a) => a.MetricName === 'ScalerErrors')).toMatchObject({ Period: 120, Namespace: 'Hospital/Lag' });
   });

@@ -244,7 +244,15 @@ function startBroker(name: ServiceName, version: string, preferred: PreferredPor
     writeFileSync(logConfig, logConfigText(version, 'WARN', ['kafka.server.KafkaRaftServer']));
     const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
     const scram = ['--add-scram', `SCRAM-SHA-512=[name=${saslUser.username},password=${saslUser.password}]`];
-    const format = ['format', '-t', clusterId, '-c', config, ...(isKafka4(version) ? ['--standalone'] : []), ...scram];
+    // `--cluster-id=<id>`, one argument: an id that starts with '-' (1 in 64) would read as an option.
+    const format = [
+      'format',
+      `--cluster-id=${clusterId}`,
+      '-c',
+      config,
+      ...(isKafka4(version) ? ['--standalone'] : []),
+      ...scram,
+    ];
     await run('java', javaArgs(version, 'kafka.tools.StorageTool', logConfig, format), {
       what: `kafka-storage format (Kafka ${version})`,
     });

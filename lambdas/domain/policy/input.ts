@@ -3,6 +3,7 @@
  * the service description into `PolicyObservation`; the policy never sees offsets or Kafka types.
  * All numbers are plain JS numbers; "unknown" is `undefined`, never a sentinel.
  */
+import type { GroupState } from '../lag/snapshot';
 import type { PolicyConfig } from './config';
 
 /** One topic the group consumes, as measured this tick. */
@@ -56,16 +57,7 @@ export interface TopicObservation {
 }
 
 /** Kafka's group states as the coordinator reports them (classic and consumer protocol), plus Unknown. */
-export type GroupStateName =
-  | 'Stable'
-  | 'PreparingRebalance'
-  | 'CompletingRebalance'
-  | 'Assigning'
-  | 'Reconciling'
-  | 'NotReady'
-  | 'Empty'
-  | 'Dead'
-  | 'Unknown';
+export type GroupStateName = GroupState;
 
 /**
  * How trustworthy this tick's lag is: `partial` = some partitions unreadable (lag is a lower bound),

@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { cacheDir, projectRoot, stateDir } from './paths';
 import { ensureVirtualenv } from './python';
@@ -147,6 +159,40 @@ function listFiles(dir: string): string[] {
   });
 }
 
+/** Where this clone's LocalStack scratch space lives in memory (one directory per clone). */
+const memoryScratch = (): string =>
+  join('/dev/shm', `kla-localstack-${createHash('sha256').update(stateDir).digest('hex').slice(0, 12)}`);
+
+/**
+ * LocalStack keeps its state in `<root>/tmp/localstack` (cleared at start and stop); its CloudWatch
+ * stores metrics in SQLite there with one commit per data point, which on this disk costs about 1 ms.
+ * Where the machine has a writable /dev/shm, `<root>/tmp` is a link into it: measured with
+ * bench:tick at 1,000 targets (19,000 points), PutMetricData took 22.1 s on disk and 6.8 s in memory.
+ * Without /dev/shm it stays on disk, only slower.
+ */
+function scratchInMemory(root: string): void {
+  const link = join(root, 'tmp');
+  const target = memoryScratch();
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+  } catch {
+    mkdirSync(link, { recursive: true });
+    return;
+  }
+  mkdirSync(target, { recursive: true });
+  if (isLink(link) && readlinkSync(link) === target) return;
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(target, link);
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** The Node 22 the functions run on: the npm package `node` of this repository, else `node` on PATH. */
 function nodeBinaryEnv(): NodeJS.ProcessEnv {
   const binary = join(projectRoot, 'node_modules', 'node', 'bin', 'node');
@@ -165,6 +211,7 @@ async function start(): Promise<RunningService> {
   mkdirSync(staticLibs, { recursive: true });
   // LocalStack's image writes this marker; the health endpoint reads the edition from it.
   writeFileSync(join(staticLibs, '.community-version'), localstackVersion);
+  scratchInMemory(root);
   const resolvConfBefore = readResolvConf();
   const logFile = join(stateDir, 'localstack.log');
   const env: NodeJS.ProcessEnv = {

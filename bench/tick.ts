@@ -40,6 +40,8 @@ const { values } = parseArgs({
     'shard-concurrency': { type: 'string', default: '10' },
     'groups-per-topic': { type: 'string', default: '25' },
     'kafka-clusters': { type: 'string', default: '1' },
+    /** How saves go out: transactions (the default: TransactWriteItems of the saves in flight together) or items (one conditional PutItem each). */
+    'state-writes': { type: 'string', default: 'transactions' },
   },
 });
 const sizes = values.targets
@@ -52,10 +54,13 @@ const concurrency = Number(values.concurrency);
 const maxPerInvocation = Number(values['max-per-invocation']);
 const shardConcurrency = Number(values['shard-concurrency']);
 const kafkaClusterCount = Number(values['kafka-clusters']);
+const stateWrites = values['state-writes'];
+if (stateWrites !== 'transactions' && stateWrites !== 'items')
+  throw new Error(`--state-writes ${stateWrites}: use transactions or items`);
 const command =
   `npm run bench:tick -- --targets ${sizes.join(',')} --partitions ${partitions} --runs ${runs} ` +
   `--concurrency ${concurrency} --max-per-invocation ${maxPerInvocation} --shard-concurrency ${shardConcurrency} ` +
-  `--groups-per-topic ${values['groups-per-topic']} --kafka-clusters ${kafkaClusterCount}`;
+  `--groups-per-topic ${values['groups-per-topic']} --kafka-clusters ${kafkaClusterCount} --state-writes ${stateWrites}`;
 /** The issue's budget: AWS calls per tick <= 0.35 x targets + this. */
 const CALLS_CONSTANT = 5;
 
@@ -127,7 +132,11 @@ function invocation(config: ScalerConfig, stateTable: string): TickDependencies 
         ),
     }),
     capacity: new EcsServiceCapacity(ecs),
-    store: new DynamoDbStateStore<TargetState>(dynamodb, { table: stateTable, now: () => Date.now() }),
+    store: new DynamoDbStateStore<TargetState>(dynamodb, {
+      table: stateTable,
+      now: () => Date.now(),
+      batchSaves: stateWrites === 'transactions',
+    }),
     metrics: new CloudWatchMetricsSink(cloudwatch, `${prefix}-KLA`),
     clock: { now: () => Date.now() },
     logger: { info: () => undefined, warn: () => undefined, error: (m: string, f?: unknown) => console.error(m, f) },
@@ -138,7 +147,10 @@ interface SizeResult {
   readonly targets: number;
   readonly invocations: number;
   readonly times: readonly number[];
+  /** The slowest invocation's own durationMs (everything before PutMetricData). */
   readonly slowestShardMs: number;
+  /** The slowest invocation from start to end, PutMetricData included: what one Lambda of the Map state would take. */
+  readonly slowestShardWallMs: number;
   readonly calls: ReadonlyMap<string, number>;
   readonly kafkaRequests: number;
   readonly errors: number;
@@ -163,14 +175,17 @@ async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
   const invocations = configs.map((c) => ({ config: c, deps: timedPorts(invocation(c, fleet.stateTable)) }));
   let errors = 0;
   let slowestShardMs = 0;
+  let slowestShardWallMs = 0;
   const limit = pLimit(shardConcurrency);
   const tick = () =>
     Promise.all(
       invocations.map(({ config: c, deps }) =>
         limit(async () => {
+          const started = performance.now();
           const report = await runTick(c, deps);
           errors += report.targets.filter((t) => t.kind === 'error').length;
           slowestShardMs = Math.max(slowestShardMs, report.durationMs);
+          slowestShardWallMs = Math.max(slowestShardWallMs, performance.now() - started);
         }),
       ),
     );
@@ -180,6 +195,7 @@ async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
   const kafkaBefore = kafkaRequests(invocations.map((i) => i.deps.reader));
   errors = 0;
   slowestShardMs = 0;
+  slowestShardWallMs = 0;
   const times = await timeRuns(runs, 0, tick);
   const kafkaTotal = kafkaRequests(invocations.map((i) => i.deps.reader)) - kafkaBefore;
   const calls = new Map(awsCalls);
@@ -191,6 +207,7 @@ async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
     invocations: configs.length,
     times,
     slowestShardMs,
+    slowestShardWallMs,
     calls,
     kafkaRequests: kafkaTotal / runs,
     errors,
@@ -297,12 +314,27 @@ function verdicts(results: readonly SizeResult[]): string[] {
       lines.push(
         `1,000 targets in one invocation: ${ms(median)} < 10 s: ${median < 10_000 ? 'PASS' : 'MISS'}; the tick before PutMetricData (its own durationMs) ${ms(r.slowestShardMs)}`,
       );
-    if (r.invocations > 1)
-      lines.push(
-        `${r.targets.toLocaleString('en-US')} targets in ${r.invocations} shards (at most ${shardConcurrency} at once, in this process): ${ms(median)} < one schedule period (60 s): ${median < 60_000 ? 'PASS' : 'MISS'}; slowest shard tick ${ms(r.slowestShardMs)}`,
-      );
+    if (r.invocations > 1) lines.push(shardVerdict(r, median));
   }
   return lines;
+}
+
+/**
+ * Shards run in this process at most --shard-concurrency at once. When all ran together the tick is
+ * judged whole; when fewer did (so that they do not share this machine's two cores, or the local
+ * services' locks), each shard's own wall time is what a Lambda of the Map state would take, and the
+ * slowest is judged.
+ */
+function shardVerdict(r: SizeResult, median: number): string {
+  const together = shardConcurrency >= r.invocations;
+  const judged = together ? median : r.slowestShardWallMs;
+  const what = together
+    ? `the tick, all ${r.invocations} shards at once in this process`
+    : `the slowest of ${r.invocations} shards, run ${shardConcurrency} at a time in this process (whole tick ${ms(median)})`;
+  return (
+    `${r.targets.toLocaleString('en-US')} targets across shards, ${what}: ${ms(judged)} < one schedule period (60 s): ` +
+    `${judged < 60_000 ? 'PASS' : 'MISS'}; slowest shard ${ms(r.slowestShardWallMs)} (${ms(r.slowestShardMs)} before PutMetricData)`
+  );
 }
 
 const ecsSetup = countCalls(new ECSClient(awsConfig(env.AWS_ENDPOINT_URL_ECS ?? ''))).client;

@@ -18,7 +18,14 @@ import { KafkaLagScalerPropsError } from './errors';
 import { tickHandlerDirectory } from './handler-bundle';
 import type { KafkaConnectionProps } from './kafka-connection';
 import type { ScalerAlarmOptions, ScalerAlarmsProps } from './scaler-alarm-props';
-import { alarmOptionProblems, externalScalerCheckAlarm, mergedAlarmProblems, ticksMissingAlarm } from './scaler-alarms';
+import {
+  alarmOptionProblems,
+  CONSTRUCT_ALARM_PERIODS,
+  externalScalerCheckAlarm,
+  mergedAlarmProblems,
+  singleAlarmProblems,
+  ticksMissingAlarm,
+} from './scaler-alarms';
 import {
   parseBase,
   parseTarget,
@@ -633,6 +640,9 @@ function validateProps(scope: Construct, props: KafkaLagScalerProps, schedule: D
     );
   }
   problems.push(...alarmOptionProblems('alarms', props.alarms));
+  for (const kind of ['ticksMissingAlarm', 'externalScalerCheckAlarm'] as const) {
+    problems.push(...singleAlarmProblems(kind, props[kind], CONSTRUCT_ALARM_PERIODS));
+  }
   (props.targets ?? []).forEach((target, index) => {
     const path = `targets[${index}] (group '${target.consumerGroup}').alarms`;
     const own = alarmOptionProblems(path, target.alarms);

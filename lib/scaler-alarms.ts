@@ -68,25 +68,15 @@ export function resolveAlarm(
   };
 }
 
+/** Evaluation periods of a construct-level alarm (ticksMissingAlarm, externalScalerCheckAlarm) by default. */
+export const CONSTRUCT_ALARM_PERIODS = 3;
+
 /** Synth-time problems of alarm options, each naming the prop path and the fix. */
 export function alarmOptionProblems(path: string, options: ScalerAlarmsProps | undefined): string[] {
   if (!options) return [];
   return Object.entries(options).flatMap(([kind, value]: [string, ScalerAlarmOptions | undefined]) => {
-    const problems: string[] = [];
     const at = `${path}.${kind}`;
-    const periods = value?.evaluationPeriods;
-    const datapoints = value?.datapointsToAlarm;
-    if (periods !== undefined && (!Number.isInteger(periods) || periods < 1)) {
-      problems.push(`${at}.evaluationPeriods: must be a whole number >= 1; got ${periods}`);
-    }
-    if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
-      problems.push(`${at}.datapointsToAlarm: must be a whole number >= 1; got ${datapoints}`);
-    }
-    if (periods !== undefined && datapoints !== undefined && datapoints > periods) {
-      problems.push(
-        `${at}.datapointsToAlarm: ${datapoints} is more than evaluationPeriods (${periods}); lower it or raise evaluationPeriods`,
-      );
-    }
+    const problems = singleAlarmProblems(at, value);
     if (value?.threshold !== undefined && kind === 'atMaxTasksLagGrowing') {
       problems.push(
         `${at}.threshold: this alarm has no threshold (it compares RunningTasks with policy.maxTasks); remove it`,
@@ -94,6 +84,33 @@ export function alarmOptionProblems(path: string, options: ScalerAlarmsProps | u
     }
     return problems;
   });
+}
+
+/**
+ * Synth-time problems of one alarm's options (`at` is its prop path): periods and datapoints, the
+ * datapoints checked against `defaultPeriods` when the periods are not set.
+ */
+export function singleAlarmProblems(
+  at: string,
+  value: ScalerAlarmOptions | undefined,
+  defaultPeriods?: number,
+): string[] {
+  const problems: string[] = [];
+  const periods = value?.evaluationPeriods;
+  const datapoints = value?.datapointsToAlarm;
+  if (periods !== undefined && (!Number.isInteger(periods) || periods < 1)) {
+    problems.push(`${at}.evaluationPeriods: must be a whole number >= 1; got ${periods}`);
+  }
+  if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
+    problems.push(`${at}.datapointsToAlarm: must be a whole number >= 1; got ${datapoints}`);
+  }
+  const effectivePeriods = periods ?? defaultPeriods;
+  if (effectivePeriods !== undefined && datapoints !== undefined && datapoints > effectivePeriods) {
+    problems.push(
+      `${at}.datapointsToAlarm: ${datapoints} is more than evaluationPeriods (${effectivePeriods}${periods === undefined ? ', the default' : ''}); lower it or raise evaluationPeriods`,
+    );
+  }
+  return problems;
 }
 
 /** Problems of the construct-level and target-level settings taken together. */
@@ -256,7 +273,7 @@ interface ConstructAlarm {
 /** A construct-level alarm (3 periods by default) wired to the alarm topic, unless disabled. */
 function constructAlarm(scope: Construct, alarm: ConstructAlarm): cloudwatch.Alarm | undefined {
   if (alarm.options?.enabled === false) return undefined;
-  const evaluationPeriods = alarm.options?.evaluationPeriods ?? 3;
+  const evaluationPeriods = alarm.options?.evaluationPeriods ?? CONSTRUCT_ALARM_PERIODS;
   const created = new cloudwatch.Alarm(scope, alarm.id, {
     metric: alarm.metric,
     threshold: alarm.options?.threshold ?? alarm.threshold,

@@ -104,6 +104,16 @@ describe('KafkaLagScaler props validation (synth time, through the Lambda schema
       /alarms\.timeLag\.datapointsToAlarm: 3 is more than evaluationPeriods \(2\)/,
     ],
     [
+      'a construct alarm with more datapoints than its default periods',
+      { ...valid, ticksMissingAlarm: { datapointsToAlarm: 5 } },
+      /ticksMissingAlarm\.datapointsToAlarm: 5 is more than evaluationPeriods \(3, the default\)/,
+    ],
+    [
+      'a construct alarm with no periods',
+      { ...valid, externalScalerCheckAlarm: { evaluationPeriods: 0 } },
+      /externalScalerCheckAlarm\.evaluationPeriods: must be a whole number >= 1; got 0/,
+    ],
+    [
       'a threshold on the at-max alarm',
       { ...valid, targets: [{ ...billing, alarms: { atMaxTasksLagGrowing: { threshold: 3 } } }] },
       /targets\[0\] \(group 'billing'\)\.alarms\.atMaxTasksLagGrowing\.threshold: this alarm has no threshold/,

@@ -2,9 +2,11 @@
  * bench:tick - the scaler's tick for fleets of targets against the local services (real broker,
  * moto ECS and DynamoDB, LocalStack CloudWatch): duration and AWS calls per tick for each size, one
  * invocation up to --max-per-invocation targets, above it the shards of the fan-out run in parallel
- * in this process (as the state machine's Map would run them in Lambda); then the cold-start cost of
- * the bundled handler.
+ * in this process (as the state machine's Map would run them in Lambda, --shard-concurrency at once);
+ * untimed warm-up ticks until one acts on no target, then --runs timed ticks; then the cold-start
+ * cost of the bundled handler.
  *   npm run bench:tick -- [--targets 50,200,1000,5000] [--partitions 12] [--runs 3] [--concurrency 8]
+ *     [--max-per-invocation 1000] [--shard-concurrency 10] [--state-writes transactions|items]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
@@ -189,7 +191,7 @@ async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
         }),
       ),
     );
-  await tick();
+  await warmUp(size, tick);
   awsCalls.clear();
   phases.clear();
   const kafkaBefore = kafkaRequests(invocations.map((i) => i.deps.reader));
@@ -212,6 +214,29 @@ async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
     kafkaRequests: kafkaTotal / runs,
     errors,
   };
+}
+
+/** Untimed warm-up ticks after which a tick is steady: targets seen for the first time act. */
+const MAX_WARM_UP_TICKS = 3;
+
+/**
+ * Untimed ticks until one changes no desired count (at most MAX_WARM_UP_TICKS), so that the timed
+ * tick measures the steady state. A fleet's first ticks act: groups not seen before have built lag
+ * since the fleet was arranged, and each action adds an UpdateService (ECS has no batch call) and
+ * two saves. What each warm-up tick did is printed.
+ */
+async function warmUp(size: number, tick: () => Promise<unknown>): Promise<void> {
+  for (let round = 1; round <= MAX_WARM_UP_TICKS; round++) {
+    awsCalls.clear();
+    const started = performance.now();
+    await tick();
+    const acted = awsCalls.get('UpdateService') ?? 0;
+    const calls = [...awsCalls.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `  ${size} targets, warm-up tick ${round}: ${ms(performance.now() - started)}, ${calls} AWS calls, ${acted} UpdateService`,
+    );
+    if (acted === 0) return;
+  }
 }
 
 function kafkaRequests(readers: readonly ClusterReaders[]): number {

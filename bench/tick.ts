@@ -3,7 +3,7 @@
  * moto ECS and DynamoDB, LocalStack CloudWatch): duration and AWS calls per tick for each size, one
  * invocation up to --max-per-invocation targets, above it the shards of the fan-out run in parallel
  * in this process (as the state machine's Map would run them in Lambda, --shard-concurrency at once);
- * untimed warm-up ticks until one acts on no target, then --runs timed ticks; then the cold-start
+ * untimed warm-up ticks (two, then on until one acts on no target), then --runs timed ticks; then the cold-start
  * cost of the bundled handler.
  *   npm run bench:tick -- [--targets 50,200,1000,5000] [--partitions 12] [--runs 3] [--concurrency 8]
  *     [--max-per-invocation 1000] [--shard-concurrency 10] [--state-writes transactions|items]
@@ -216,14 +216,15 @@ async function measure(fleet: Fleet, size: number): Promise<SizeResult> {
   };
 }
 
-/** Untimed warm-up ticks after which a tick is steady: targets seen for the first time act. */
-const MAX_WARM_UP_TICKS = 3;
+/** The policy needs two ticks of history (time lag, rates) before it can act on a target. */
+const MIN_WARM_UP_TICKS = 2;
+const MAX_WARM_UP_TICKS = 4;
 
 /**
- * Untimed ticks until one changes no desired count (at most MAX_WARM_UP_TICKS), so that the timed
- * tick measures the steady state. A fleet's first ticks act: groups not seen before have built lag
- * since the fleet was arranged, and each action adds an UpdateService (ECS has no batch call) and
- * two saves. What each warm-up tick did is printed.
+ * Untimed ticks so that the timed tick measures the steady state: at least two (a target first seen
+ * cannot act before its second tick), then on until one changes no desired count (at most four). A
+ * fleet's second tick acts: groups not seen before have built lag since the fleet was arranged, and
+ * each action adds an UpdateService (ECS has no batch call) and two saves. Each warm-up tick is printed.
  */
 async function warmUp(size: number, tick: () => Promise<unknown>): Promise<void> {
   for (let round = 1; round <= MAX_WARM_UP_TICKS; round++) {
@@ -235,7 +236,7 @@ async function warmUp(size: number, tick: () => Promise<unknown>): Promise<void>
     console.log(
       `  ${size} targets, warm-up tick ${round}: ${ms(performance.now() - started)}, ${calls} AWS calls, ${acted} UpdateService`,
     );
-    if (acted === 0) return;
+    if (acted === 0 && round >= MIN_WARM_UP_TICKS) return;
   }
 }
 

@@ -1,15 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
-
-/** The projects on the real services: one file at a time each, on services started once for the run. */
-const integration: TestProjectInlineConfiguration['test'] = {
-  environment: 'node',
-  globalSetup: ['test/support/package-build.ts', 'test/integration/global-setup.ts'],
-  testTimeout: 180_000,
-  hookTimeout: 180_000,
-  // Two cores: the broker, LocalStack and moto need one of them.
-  maxWorkers: 1,
-};
+import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
@@ -39,15 +29,13 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: ['test/integration/e2e/**'],
-          ...integration,
+          environment: 'node',
+          globalSetup: ['test/support/package-build.ts', 'test/integration/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // Two cores: the broker, LocalStack and moto need one of them.
+          maxWorkers: 1,
         },
-      },
-      {
-        // The deployed stacks mostly wait (the one-minute schedule, LocalStack's alarm evaluation):
-        // their own project runs beside the integration project on the same services.
-        extends: true,
-        test: { name: 'e2e', include: ['test/integration/e2e/**/*.test.ts'], ...integration },
       },
     ],
   },

@@ -176,6 +176,8 @@ function scratchInMemory(root: string): void {
   try {
     accessSync('/dev/shm', constants.W_OK);
   } catch {
+    // A link left by a machine that had /dev/shm would dangle here.
+    if (isLink(link)) rmSync(link, { force: true });
     mkdirSync(link, { recursive: true });
     return;
   }

@@ -330,6 +330,13 @@ function curveTable(results: readonly SizeResult[]): string {
 function verdicts(results: readonly SizeResult[]): string[] {
   const lines: string[] = [];
   for (const r of results) {
+    if (r.errors > 0) {
+      // A tick whose targets failed measured the failure, not the scaler: no verdict for it.
+      lines.push(
+        `${r.targets} targets: INVALID, ${r.errors} target errors in the timed tick(s) (see the errors above); no verdict`,
+      );
+      continue;
+    }
     const total = [...r.calls.values()].reduce((a, b) => a + b, 0) / runs;
     const budget = 0.35 * r.targets + CALLS_CONSTANT;
     lines.push(
